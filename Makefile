@@ -1,0 +1,34 @@
+# arxiv_fdw: PostgreSQL foreign data wrapper for the arXiv API
+
+MODULE_big = arxiv_fdw
+OBJS = \
+	src/arxiv_fdw.o \
+	src/atom.o \
+	src/convert.o \
+	src/deparse.o \
+	src/http.o \
+	src/option.o \
+	src/query.o \
+	src/ratelimit.o
+
+EXTENSION = arxiv_fdw
+DATA = sql/arxiv_fdw--1.0.sql
+PGFILEDESC = "arxiv_fdw - foreign data wrapper for the arXiv API"
+
+REGRESS = options scan errors
+REGRESS_OPTS = --inputdir=. --outputdir=test/regress-out
+
+PKG_CONFIG ?= pkg-config
+PG_CPPFLAGS = -I$(srcdir)/src $(shell $(PKG_CONFIG) --cflags libcurl libxml-2.0)
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers
+SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl libxml-2.0)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# pg_regress --outputdir must exist
+installcheck: | test/regress-out
+test/regress-out:
+	mkdir -p $@

@@ -1,0 +1,71 @@
+-- Option validation: every error one line, then the accepted forms.
+CREATE EXTENSION arxiv_fdw;
+\dx arxiv_fdw
+
+-- unknown options, per catalog
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (colour 'blue');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (query 'cat:cs.OS');
+ALTER FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'http://x');
+-- bad values
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'ftp://export.arxiv.org/api/query');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'file:///etc/passwd');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'https://export.arxiv.org/api/query?x=1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval '-1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval 'soon');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (page_size '0');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (page_size '2001');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (page_size '10.5');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (timeout '0');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_retries '101');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_response_bytes '10');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (user_agent E'evil\r\nX-Injected: 1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (page_size '10', page_size '20');
+
+-- a good server: defaults, then every option
+CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw;
+CREATE SERVER arxiv_all FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (
+  base_url 'https://export.arxiv.org/api/query', request_interval '3',
+  page_size '2000', timeout '30', max_retries '5',
+  user_agent 'library-bot/1.0 (mailto:librarian@example.org)',
+  max_response_bytes '1000000');
+ALTER SERVER arxiv_all OPTIONS (SET request_interval '0', SET page_size '1');
+
+-- table options
+CREATE FOREIGN TABLE t_bad (id text) SERVER arxiv OPTIONS (base_url 'http://x');
+CREATE FOREIGN TABLE t_bad (id text) SERVER arxiv OPTIONS (query 'cat:cs.OS)');
+CREATE FOREIGN TABLE t_bad (id text) SERVER arxiv OPTIONS (query 'cat:cs.OS) OR (all:x');
+CREATE FOREIGN TABLE t_bad (id text) SERVER arxiv OPTIONS (query 'ti:"unclosed');
+CREATE FOREIGN TABLE t_bad (id text) SERVER arxiv OPTIONS (query '   ');
+CREATE FOREIGN TABLE os_papers (id text, title text) SERVER arxiv
+  OPTIONS (query 'cat:cs.OS AND (ti:kernel OR abs:"file system")', page_size '100');
+-- column options
+CREATE FOREIGN TABLE t_bad (x text OPTIONS (colour 'red')) SERVER arxiv;
+CREATE FOREIGN TABLE t_bad (x text OPTIONS (field 'nonsense')) SERVER arxiv;
+CREATE FOREIGN TABLE renamed (arxiv_id text OPTIONS (field 'id'), headline text OPTIONS (field 'title')) SERVER arxiv;
+
+-- IMPORT FOREIGN SCHEMA
+CREATE SCHEMA imp;
+IMPORT FOREIGN SCHEMA nosuch FROM SERVER arxiv INTO imp;
+IMPORT FOREIGN SCHEMA arxiv LIMIT TO (other) FROM SERVER arxiv INTO imp;
+\det imp.*
+IMPORT FOREIGN SCHEMA arxiv EXCEPT (papers) FROM SERVER arxiv INTO imp;
+\det imp.*
+IMPORT FOREIGN SCHEMA arxiv LIMIT TO (papers) FROM SERVER arxiv INTO imp;
+\d imp.papers
+
+-- a column that is no arXiv field is refused when used
+CREATE FOREIGN TABLE misspelt (id text, titel text) SERVER arxiv;
+SELECT * FROM misspelt WHERE id = '2605.09735';
+
+-- nothing restricts the scan: refused, with a hint, before any request
+SELECT count(*) FROM imp.papers;
+SELECT count(*) FROM imp.papers WHERE title ILIKE '%kernel%';
+EXPLAIN (COSTS OFF) SELECT * FROM imp.papers WHERE version = 2;
+
+-- a filter column under a condition that cannot go to arXiv
+SELECT * FROM imp.papers WHERE category = 'cs.OS' AND author LIKE 'Kai%';
+SELECT * FROM imp.papers WHERE category = 'cs.OS' OR title = 'x';
+
+DROP SCHEMA imp CASCADE;
+DROP SERVER arxiv_all;
+DROP SERVER arxiv CASCADE;

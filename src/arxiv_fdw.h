@@ -1,0 +1,160 @@
+/*-------------------------------------------------------------------------
+ *
+ * arxiv_fdw.h
+ *	  Shared types of arxiv_fdw, and the externs of each file, grouped by
+ *	  the file that defines them so that this header reads as a map:
+ *
+ *	  option.c	  validator, option lookup (server < table < column)
+ *	  deparse.c	  which quals go to arXiv, and building the request
+ *	  http.c	  libcurl: timeouts, interrupts, retries' transport side
+ *	  ratelimit.c the cluster-wide request spacing for one arXiv host
+ *	  convert.c	  Atom entries to Datums
+ *	  arxiv_fdw.c handler, planner and executor callbacks
+ *
+ *	  atom.c and query.c are PostgreSQL-free (see atom.h, query.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ARXIV_FDW_H
+#define ARXIV_FDW_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "utils/timestamp.h"
+
+#include "atom.h"
+#include "query.h"
+
+#define ARXIV_FDW_VERSION "1.0"
+#define ARXIV_DEFAULT_BASE_URL "https://export.arxiv.org/api/query"
+/* arXiv's current backend fails once start + max_results passes this */
+#define ARXIV_RESULT_WINDOW 10000
+#define ARXIV_MAX_PAGE_SIZE 2000
+/* GET URLs longer than this send the parameters as a POST form instead */
+#define ARXIV_MAX_GET_URL 2000
+
+/* The arXiv fields a foreign table column can map to. */
+typedef enum ArxivField
+{
+	AF_ID,
+	AF_VERSION,
+	AF_TITLE,
+	AF_ABSTRACT,
+	AF_AUTHORS,
+	AF_AUTHOR_DETAILS,
+	AF_PRIMARY_CATEGORY,
+	AF_CATEGORIES,
+	AF_PUBLISHED,
+	AF_UPDATED,
+	AF_COMMENT,
+	AF_JOURNAL_REF,
+	AF_DOI,
+	AF_ABS_URL,
+	AF_PDF_URL,
+	/* filter columns: their conditions are arXiv's, not SQL's */
+	AF_CATEGORY,
+	AF_AUTHOR,
+	AF_SEARCH,
+	AF_NUM_FIELDS,
+	AF_NONE = -1
+} ArxivField;
+
+typedef struct ArxivFieldInfo
+{
+	const char *name;
+	Oid			type;			/* the type the field is produced as */
+	const char *sqltype;		/* for IMPORT FOREIGN SCHEMA */
+} ArxivFieldInfo;
+
+extern const ArxivFieldInfo arxiv_fields[AF_NUM_FIELDS];
+
+/* Options in effect for one foreign table. */
+typedef struct ArxivOptions
+{
+	char	   *base_url;
+	double		request_interval;	/* seconds */
+	int			page_size;
+	double		timeout;		/* seconds */
+	int			max_retries;
+	char	   *user_agent;
+	int64		max_response_bytes;
+	char	   *query;			/* table option: raw query ANDed in */
+} ArxivOptions;
+
+/* option.c */
+extern void arxiv_get_options(Oid foreigntableid, ArxivOptions *opts);
+extern ArxivField arxiv_field_by_name(const char *name);
+extern ArxivField *arxiv_column_fields(Oid foreigntableid, TupleDesc tupdesc);
+
+/*
+ * The request a scan makes, as computed at execution start from the plan's
+ * pushed conditions and the current parameter values.
+ */
+typedef struct ArxivRequest
+{
+	char	   *search_query;	/* NULL: none */
+	List	   *ids;			/* id_list entries (char *), NIL: none */
+	bool		has_ids;		/* an id condition exists (ids may be NIL) */
+	bool		impossible;		/* conditions can match nothing: no request */
+	const char *sort_by;		/* NULL: arXiv's default (relevance) */
+	const char *sort_order;
+	List	   *category_values;	/* for the "category" column's value */
+	char	   *author_value;	/* for the "author" column's value */
+	char	   *search_value;	/* for the "search" column's value */
+} ArxivRequest;
+
+/* deparse.c */
+extern AqArena *arxiv_aq_arena(void);
+extern void arxiv_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
+									  ArxivField *fields,
+									  const char *table_query, List **pushed,
+									  List **local, List **exprs);
+extern bool arxiv_tree_restricts(List *pushed, const char *table_query);
+extern void arxiv_build_request(List *pushed, Datum *values, bool *isnull,
+								const char *table_query, ArxivRequest *req);
+extern char *arxiv_request_url(const ArxivRequest *req, const char *base_url,
+							   long start, int max_results, char **postfields);
+extern char *arxiv_describe_tree(List *tree, List *exprs, List *dpcontext);
+
+/* http.c */
+typedef size_t (*ArxivSinkFn) (void *arg, const char *data, size_t len);
+
+typedef struct ArxivHttpResult
+{
+	long		status;			/* HTTP status, 0 if none was received */
+	bool		transport_error;	/* connect failure, reset, timeout... */
+	bool		timed_out;
+	bool		too_large;		/* max_response_bytes was exceeded */
+	double		retry_after;	/* seconds from Retry-After, or -1 */
+	int64		bytes;			/* body bytes received */
+	char		error[256];		/* libcurl's message for transport errors */
+} ArxivHttpResult;
+
+typedef struct ArxivHttp ArxivHttp;
+extern ArxivHttp *arxiv_http_create(MemoryContext cxt, const ArxivOptions *opts);
+extern void arxiv_http_perform(ArxivHttp *http, const char *url,
+							   const char *postfields, ArxivSinkFn sink,
+							   void *sink_arg, ArxivHttpResult *result);
+extern const char *arxiv_url_host(const char *url, char *buf, size_t bufsize);
+extern void arxiv_interruptible_sleep(double seconds);
+
+/* ratelimit.c */
+extern double arxiv_ratelimit_acquire(const char *host, double interval);
+extern void arxiv_ratelimit_release(double interval);
+
+/* convert.c */
+typedef struct ArxivConverter ArxivConverter;
+extern ArxivConverter *arxiv_converter_create(TupleDesc tupdesc,
+											  ArxivField *fields);
+extern void arxiv_converter_set_request(ArxivConverter *conv,
+										const ArxivRequest *req);
+extern void arxiv_entry_to_values(ArxivConverter *conv, const AtomEntry *entry,
+								  Datum *values, bool *nulls);
+extern TimestampTz arxiv_parse_timestamp(const char *s);
+
+#endif							/* ARXIV_FDW_H */

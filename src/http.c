@@ -1,0 +1,277 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *	  The HTTP transport of arxiv_fdw: the only file that includes libcurl.
+ *
+ * Rules kept here:
+ *	- A transfer is driven through the multi interface in short polls, and
+ *	  CHECK_FOR_INTERRUPTS() runs between polls, so Ctrl-C, pg_cancel_backend
+ *	  and statement_timeout stop a transfer within a fraction of a second.
+ *	- libcurl never sees a longjmp: callbacks only copy data to the sink and
+ *	  return; errors are thrown after curl has returned.  The handles live
+ *	  in a memory context whose reset callback frees them, so an ERROR
+ *	  anywhere in the scan releases them.
+ *	- Only http and https, also for redirects; TLS verification stays on;
+ *	  the response size is bounded.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "arxiv_fdw.h"
+
+#include <curl/curl.h>
+
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+struct ArxivHttp
+{
+	CURLM	   *multi;
+	CURL	   *easy;
+	struct curl_slist *headers;
+	int64		max_bytes;
+	/* per transfer */
+	ArxivSinkFn sink;
+	void	   *sink_arg;
+	ArxivHttpResult *result;
+	MemoryContextCallback cleanup;
+};
+
+static bool curl_initialized = false;
+
+static void
+http_cleanup(void *arg)
+{
+	ArxivHttp  *http = (ArxivHttp *) arg;
+
+	if (http->multi && http->easy)
+		curl_multi_remove_handle(http->multi, http->easy);
+	if (http->easy)
+		curl_easy_cleanup(http->easy);
+	if (http->multi)
+		curl_multi_cleanup(http->multi);
+	if (http->headers)
+		curl_slist_free_all(http->headers);
+	http->easy = NULL;
+	http->multi = NULL;
+	http->headers = NULL;
+}
+
+static size_t
+write_callback(char *data, size_t size, size_t nmemb, void *arg)
+{
+	ArxivHttp  *http = (ArxivHttp *) arg;
+	size_t		len = size * nmemb;
+
+	http->result->bytes += len;
+	if (http->result->bytes > http->max_bytes)
+	{
+		http->result->too_large = true;
+		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (http->sink(http->sink_arg, data, len) != len)
+		return 0;
+	return len;
+}
+
+/* Retry-After in seconds (the HTTP-date form is treated as absent) */
+static size_t
+header_callback(char *data, size_t size, size_t nmemb, void *arg)
+{
+	ArxivHttp  *http = (ArxivHttp *) arg;
+	size_t		len = size * nmemb;
+
+	if (len > 12 && pg_strncasecmp(data, "Retry-After:", 12) == 0)
+	{
+		char		buf[32];
+		size_t		n = Min(len - 12, sizeof(buf) - 1);
+		char	   *end;
+		double		secs;
+
+		memcpy(buf, data + 12, n);
+		buf[n] = '\0';
+		secs = strtod(buf, &end);
+		if (end != buf && secs >= 0)
+			http->result->retry_after = Min(secs, 3600);
+	}
+	return len;
+}
+
+static void
+set_option_failed(CURLcode rc, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("could not configure libcurl: %s", what),
+			 errdetail("%s", curl_easy_strerror(rc))));
+}
+
+#define SETOPT(h, opt, val) \
+	do { CURLcode rc_ = curl_easy_setopt((h), (opt), (val)); \
+		 if (rc_ != CURLE_OK) set_option_failed(rc_, #opt); } while (0)
+
+/*
+ * Create the HTTP client of a scan in cxt.  Its libcurl handles are freed
+ * when cxt is reset or deleted, also on error.
+ */
+ArxivHttp *
+arxiv_http_create(MemoryContext cxt, const ArxivOptions *opts)
+{
+	ArxivHttp  *http = MemoryContextAllocZero(cxt, sizeof(ArxivHttp));
+	char		ua[512];
+	long		timeout_ms = (long) (opts->timeout * 1000);
+
+	if (!curl_initialized)
+	{
+		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not initialize libcurl")));
+		curl_initialized = true;
+	}
+
+	http->cleanup.func = http_cleanup;
+	http->cleanup.arg = http;
+	MemoryContextRegisterResetCallback(cxt, &http->cleanup);
+
+	http->max_bytes = opts->max_response_bytes;
+	http->multi = curl_multi_init();
+	http->easy = curl_easy_init();
+	if (http->multi == NULL || http->easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl handle")));
+
+	if (opts->user_agent)
+		snprintf(ua, sizeof(ua), "%s", opts->user_agent);
+	else
+		snprintf(ua, sizeof(ua), "arxiv_fdw/%s (PostgreSQL foreign data wrapper; %s)",
+				 ARXIV_FDW_VERSION, curl_version());
+
+	SETOPT(http->easy, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(http->easy, CURLOPT_USERAGENT, ua);
+	SETOPT(http->easy, CURLOPT_ACCEPT_ENCODING, "");	/* all curl supports */
+	SETOPT(http->easy, CURLOPT_FOLLOWLOCATION, 1L);
+	SETOPT(http->easy, CURLOPT_MAXREDIRS, 5L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(http->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(http->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	SETOPT(http->easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	SETOPT(http->easy, CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	SETOPT(http->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(http->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(http->easy, CURLOPT_CONNECTTIMEOUT_MS, Min(timeout_ms, 30000L));
+	SETOPT(http->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	SETOPT(http->easy, CURLOPT_WRITEFUNCTION, write_callback);
+	SETOPT(http->easy, CURLOPT_WRITEDATA, http);
+	SETOPT(http->easy, CURLOPT_HEADERFUNCTION, header_callback);
+	SETOPT(http->easy, CURLOPT_HEADERDATA, http);
+	http->headers = curl_slist_append(NULL, "Accept: application/atom+xml");
+	SETOPT(http->easy, CURLOPT_HTTPHEADER, http->headers);
+	return http;
+}
+
+/*
+ * Perform one request, passing the body to sink as it arrives.  Transport
+ * failures and HTTP statuses are reported in *result, not thrown; only an
+ * interrupt throws (from CHECK_FOR_INTERRUPTS).
+ */
+void
+arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
+				   ArxivSinkFn sink, void *sink_arg, ArxivHttpResult *result)
+{
+	int			running = 1;
+	CURLMsg    *msg;
+	int			pending;
+	CURLcode	rc = CURLE_OK;
+	char		errbuf[CURL_ERROR_SIZE];
+
+	memset(result, 0, sizeof(ArxivHttpResult));
+	result->retry_after = -1;
+	http->sink = sink;
+	http->sink_arg = sink_arg;
+	http->result = result;
+	errbuf[0] = '\0';
+
+	SETOPT(http->easy, CURLOPT_URL, url);
+	SETOPT(http->easy, CURLOPT_ERRORBUFFER, errbuf);
+	if (postfields)
+	{
+		SETOPT(http->easy, CURLOPT_POSTFIELDS, postfields);
+		SETOPT(http->easy, CURLOPT_POST, 1L);
+	}
+	else
+		SETOPT(http->easy, CURLOPT_HTTPGET, 1L);
+
+	if (curl_multi_add_handle(http->multi, http->easy) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start an HTTP transfer")));
+	while (running)
+	{
+		CURLMcode	mrc = curl_multi_perform(http->multi, &running);
+
+		if (mrc != CURLM_OK)
+		{
+			rc = CURLE_RECV_ERROR;
+			snprintf(errbuf, sizeof(errbuf), "%s", curl_multi_strerror(mrc));
+			break;
+		}
+		if (running)
+			curl_multi_poll(http->multi, NULL, 0, 100, NULL);
+		CHECK_FOR_INTERRUPTS();
+	}
+	while ((msg = curl_multi_info_read(http->multi, &pending)) != NULL)
+		if (msg->msg == CURLMSG_DONE)
+			rc = msg->data.result;
+	curl_multi_remove_handle(http->multi, http->easy);
+
+	curl_easy_getinfo(http->easy, CURLINFO_RESPONSE_CODE, &result->status);
+	if (rc != CURLE_OK && !result->too_large)
+	{
+		result->transport_error = true;
+		result->timed_out = (rc == CURLE_OPERATION_TIMEDOUT);
+		snprintf(result->error, sizeof(result->error), "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	}
+}
+
+/* The host part of a URL, for rate limiting per host. */
+const char *
+arxiv_url_host(const char *url, char *buf, size_t bufsize)
+{
+	const char *p = strstr(url, "://");
+	size_t		n = 0;
+
+	p = p ? p + 3 : url;
+	while (p[n] && p[n] != '/' && p[n] != '?' && n + 1 < bufsize)
+		n++;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Sleep, waking for interrupts: a backoff or rate-limit wait must never
+ * delay a cancel by more than a moment.
+ */
+void
+arxiv_interruptible_sleep(double seconds)
+{
+	TimestampTz end = GetCurrentTimestamp() + (TimestampTz) (seconds * USECS_PER_SEC);
+
+	for (;;)
+	{
+		long		left_ms = (long) ((end - GetCurrentTimestamp()) / 1000);
+
+		CHECK_FOR_INTERRUPTS();
+		if (left_ms <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(left_ms, 100L), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
