@@ -30,6 +30,11 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "access/nbtree.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "optimizer/paths.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -48,13 +53,33 @@ typedef struct ArxivPlanState
 	List	   *local;			/* RestrictInfos PostgreSQL checks */
 	List	   *exprs;			/* value expressions of the trees */
 	bool		restricts;		/* the request is not "all of arXiv" */
+	int			id_count;		/* ids in the id condition, -1 if none */
 } ArxivPlanState;
+
+/* what a path (and its plan) adds to the pushed conditions */
+typedef enum ArxivSort
+{
+	SORT_NONE,
+	SORT_PUBLISHED,
+	SORT_UPDATED
+} ArxivSort;
 
 /* indexes into ForeignScan.fdw_private */
 enum ArxivScanPrivate
 {
 	FSP_PUSHED,					/* List of condition trees */
-	FSP_LOCAL_DESC				/* String: how many quals stay local */
+	FSP_SORT,					/* Integer: ArxivSort */
+	FSP_SORT_DESC,				/* Integer: descending */
+	FSP_FETCH_LIMIT,			/* Integer: rows needed at most, -1 all */
+	FSP_NEEDED_ATTRS			/* List of Integer attnums to produce */
+};
+
+/* indexes into ForeignPath.fdw_private */
+enum ArxivPathPrivate
+{
+	FPP_SORT,
+	FPP_SORT_DESC,
+	FPP_FETCH_LIMIT
 };
 
 typedef struct ArxivRow
@@ -62,6 +87,13 @@ typedef struct ArxivRow
 	Datum	   *values;
 	bool	   *nulls;
 } ArxivRow;
+
+/* an id returned near a window boundary, to drop when seen again */
+typedef struct TailEntry
+{
+	char	   *id;
+	int64		minute;
+} TailEntry;
 
 typedef struct ArxivScanState
 {
@@ -71,8 +103,13 @@ typedef struct ArxivScanState
 	List	   *exprs;
 	Datum	   *values;			/* of exprstates */
 	bool	   *isnull;
+	ArxivSort	sort;
+	bool		sort_desc;
+	long		fetch_limit;	/* -1: all */
 	ArxivRequest req;
 	bool		req_valid;
+	const char *sort_by;		/* arXiv's sortBy, NULL for id lists */
+	const char *sort_order;
 	ArxivConverter *conv;
 	ArxivHttp  *http;
 	char		host[256];
@@ -83,19 +120,28 @@ typedef struct ArxivScanState
 	/* paging */
 	bool		started;
 	bool		eof;
-	long		next_start;
-	long		total;
+	long		next_start;		/* within the current id batch or window */
+	long		total;			/* totalResults of the current batch/window */
+	long		returned;		/* rows handed to the executor */
+	int			id_batch;		/* index in req.ids of the current batch */
+	char	   *window_query;	/* search_query with a continuation bound */
+	bool		has_window_bound;
+	int64		window_bound;	/* minute of the continuation bound */
+	List	   *tail;			/* TailEntry of rows near the window's end */
+	List	   *skip;			/* TailEntry of the previous window's end */
 
 	/* the current page */
 	ArxivRow   *rows;
 	int			nrows;
 	int			maxrows;
 	int			next_row;
+	TimestampTz last_published;
 
 	/* the response being parsed */
 	AtomParser *parser;
 	AtomStatus	parse_status;
 	bool		sink_failed;
+	bool		stop_seen;		/* a row past the "updated" bound */
 	ErrorData  *entry_error;
 	const char *entry_id;		/* for the error context */
 	MemoryContextCallback parser_cleanup;
@@ -149,46 +195,35 @@ arxiv_fdw_handler(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* Number of ids a top-level id condition lists, if known at plan time. */
-static double
-estimate_rows(ArxivPlanState *ps)
-{
-	ListCell   *lc;
-	double		rows = ps->restricts ? 200 : 1e6;
-
-	foreach(lc, ps->exprs)
-	{
-		Node	   *expr = lfirst(lc);
-
-		/* an id list: as many rows as ids at most */
-		if (IsA(expr, Const) && !((Const *) expr)->constisnull &&
-			((Const *) expr)->consttype == TEXTARRAYOID)
-		{
-			ArrayType  *arr = DatumGetArrayTypeP(((Const *) expr)->constvalue);
-
-			rows = Min(rows, ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)));
-		}
-	}
-	return Max(rows, 1);
-}
-
 static void
 arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					   Oid foreigntableid)
 {
 	ArxivPlanState *ps = palloc0(sizeof(ArxivPlanState));
 	Relation	rel = table_open(foreigntableid, NoLock);
+	List	   *local_clauses = NIL;
+	ListCell   *lc;
+	double		rows;
 
 	arxiv_get_options(foreigntableid, &ps->opts);
 	ps->fields = arxiv_column_fields(foreigntableid, RelationGetDescr(rel));
 	table_close(rel, NoLock);
 
-	arxiv_classify_conditions(root, baserel, ps->fields, ps->opts.query,
+	arxiv_classify_conditions(baserel, ps->fields, baserel->baserestrictinfo,
+							  false, ps->opts.query != NULL,
 							  &ps->pushed, &ps->local, &ps->exprs);
 	ps->restricts = arxiv_tree_restricts(ps->pushed, ps->opts.query);
+	ps->id_count = arxiv_tree_id_count(ps->pushed, ps->exprs);
 	baserel->fdw_private = ps;
-	baserel->rows = estimate_rows(ps);
-	baserel->tuples = baserel->rows;
+
+	/* an id list bounds the rows; otherwise a typical filtered listing */
+	rows = ps->id_count >= 0 ? ps->id_count : ps->restricts ? 500 : 1e6;
+	foreach(lc, ps->local)
+		local_clauses = lappend(local_clauses, lfirst(lc));
+	rows *= clauselist_selectivity(root, local_clauses, baserel->relid,
+								   JOIN_INNER, NULL);
+	baserel->tuples = rows;
+	baserel->rows = clamp_row_est(rows);
 }
 
 /*
@@ -197,19 +232,165 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
  * is priced at 1000 sequential page reads.
  */
 static void
-estimate_costs(ArxivPlanState *ps, double rows, Cost *startup, Cost *total)
+estimate_costs(ArxivPlanState *ps, double fetched, bool restricted,
+			   Cost *startup, Cost *total)
 {
 	double		request_cost = 1000.0 * (Max(ps->opts.request_interval, 0.01) + 0.5);
-	double		pages = ceil(rows / ps->opts.page_size);
+	double		pages = Max(ceil(fetched / ps->opts.page_size), 1);
 
 	*startup = request_cost;
-	*total = *startup + (Max(pages, 1) - 1) * request_cost +
-		rows * cpu_tuple_cost * 10;
-	if (!ps->restricts)
+	*total = *startup + (pages - 1) * request_cost +
+		fetched * cpu_tuple_cost * 10;
+	if (!restricted)
 	{
 		/* refused at plan time anyway: make any restricted plan win */
 		*startup += disable_cost;
 		*total += disable_cost;
+	}
+}
+
+/*
+ * The sort arXiv can do for pathkeys: exactly one key, on "published" or
+ * "updated" with the type's default ordering.
+ */
+static ArxivSort
+pathkeys_sort(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
+			  List *pathkeys, bool *desc)
+{
+	PathKey    *pk;
+	ListCell   *lc;
+	Oid			opfamily;
+
+	if (list_length(pathkeys) != 1)
+		return SORT_NONE;
+	pk = linitial(pathkeys);
+	opfamily = get_opclass_family(GetDefaultOpClass(TIMESTAMPTZOID, BTREE_AM_OID));
+	if (pk->pk_opfamily != opfamily)
+		return SORT_NONE;
+	foreach(lc, pk->pk_eclass->ec_members)
+	{
+		EquivalenceMember *em = lfirst(lc);
+		Var		   *var = (Var *) em->em_expr;
+
+		if (!IsA(var, Var) || var->varno != baserel->relid ||
+			var->varattno <= 0 || var->varlevelsup != 0 ||
+			var->vartype != TIMESTAMPTZOID)
+			continue;
+		*desc = pk->pk_strategy == BTGreaterStrategyNumber;
+		if (ps->fields[var->varattno - 1] == AF_PUBLISHED)
+			return SORT_PUBLISHED;
+		if (ps->fields[var->varattno - 1] == AF_UPDATED)
+			return SORT_UPDATED;
+	}
+	return SORT_NONE;
+}
+
+/*
+ * The number of rows the query can need from this scan, if the planner
+ * knows a hard LIMIT (+ OFFSET) that applies to it directly: a one-table
+ * query, in the order asked, whose conditions went to arXiv exactly or
+ * widened only by date rounding.  It sizes the first request; the Limit
+ * node stops asking for rows once it has enough.
+ */
+static double
+path_fetch_limit(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
+				 bool ordered)
+{
+	ListCell   *lc;
+
+	if (root->limit_tuples <= 0 || baserel->reloptkind != RELOPT_BASEREL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON ||
+		(root->query_pathkeys != NIL && !ordered))
+		return -1;
+	foreach(lc, ps->local)
+		if (!arxiv_is_published_range(baserel, ps->fields,
+									  lfirst_node(RestrictInfo, lc)->clause))
+		return -1;
+	return Min(root->limit_tuples, (double) PG_INT32_MAX);
+}
+
+static void
+add_scan_path(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
+			  List *pathkeys, ArxivSort sort, bool desc)
+{
+	double		limit = path_fetch_limit(root, baserel, ps, pathkeys != NIL);
+	double		fetched = baserel->tuples;
+	Cost		startup;
+	Cost		total;
+
+	if (limit > 0)
+		fetched = Min(fetched, limit);
+	estimate_costs(ps, fetched, ps->restricts, &startup, &total);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL,
+									 Min(baserel->rows, Max(fetched, 1)),
+									 startup, total, pathkeys, NULL, NULL,
+									 list_make3(makeInteger(sort),
+												makeInteger(desc),
+												makeInteger((int) limit))));
+}
+
+static bool
+ec_member_is_id(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+				EquivalenceMember *em, void *arg)
+{
+	Var		   *var = (Var *) em->em_expr;
+	ArxivField *fields = (ArxivField *) arg;
+
+	while (var && IsA(var, RelabelType))
+		var = (Var *) ((RelabelType *) var)->arg;
+	return var != NULL && IsA(var, Var) && var->varno == rel->relid &&
+		var->varlevelsup == 0 && var->varattno > 0 &&
+		fields[var->varattno - 1] == AF_ID;
+}
+
+/*
+ * Parameterized paths for joins on "id": one request per outer row rather
+ * than a scan of everything.  (For many outer rows, id = ANY(ARRAY(SELECT
+ * ...)) sends them in batches; see README.)
+ */
+static void
+add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
+{
+	List	   *clauses;
+	ListCell   *lc;
+
+	clauses = generate_implied_equalities_for_column(root, baserel,
+													 ec_member_is_id, ps->fields,
+													 baserel->lateral_referencers);
+	foreach(lc, baserel->joininfo)
+		clauses = lappend(clauses, lfirst(lc));
+
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		outer;
+		ParamPathInfo *ppi;
+		List	   *pushed = NIL;
+		List	   *local = NIL;
+		List	   *exprs = NIL;
+		Cost		startup;
+		Cost		total;
+
+		if (!join_clause_is_movable_to(ri, baserel))
+			continue;
+		arxiv_classify_conditions(baserel, ps->fields, list_make1(ri), true,
+								  true, &pushed, &local, &exprs);
+		if (pushed == NIL)
+			continue;
+		outer = bms_difference(bms_union(ri->clause_relids, baserel->lateral_relids),
+							   baserel->relids);
+		if (bms_is_empty(outer))
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, outer);
+		estimate_costs(ps, 1, true, &startup, &total);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL,
+										 Max(ppi->ppi_rows, 1),
+										 startup, total, NIL, outer, NULL,
+										 list_make3(makeInteger(SORT_NONE),
+													makeInteger(0),
+													makeInteger(-1))));
 	}
 }
 
@@ -218,13 +399,35 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 					 Oid foreigntableid)
 {
 	ArxivPlanState *ps = baserel->fdw_private;
-	Cost		startup;
-	Cost		total;
+	ArxivSort	sort;
+	bool		desc = false;
 
-	estimate_costs(ps, baserel->rows, &startup, &total);
-	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup, total, NIL, NULL, NULL, NIL));
+	add_scan_path(root, baserel, ps, NIL, SORT_NONE, false);
+
+	/* arXiv sorts, so no Sort node is needed (not across id batches) */
+	sort = pathkeys_sort(root, baserel, ps, root->query_pathkeys, &desc);
+	if (sort != SORT_NONE && ps->id_count < 0)
+		add_scan_path(root, baserel, ps, root->query_pathkeys, sort, desc);
+
+	add_id_join_paths(root, baserel, ps);
+}
+
+/* attnums the scan must produce: targetlist and local conditions */
+static List *
+needed_attrs(RelOptInfo *baserel, List *local_clauses, int natts)
+{
+	Bitmapset  *attrs = NULL;
+	List	   *result = NIL;
+	bool		whole_row;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	pull_varattnos((Node *) local_clauses, baserel->relid, &attrs);
+	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	for (int attno = 1; attno <= natts; attno++)
+		if (whole_row ||
+			bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, attrs))
+			result = lappend(result, makeInteger(attno));
+	return result;
 }
 
 static ForeignScan *
@@ -233,10 +436,29 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					List *tlist, List *scan_clauses, Plan *outer_plan)
 {
 	ArxivPlanState *ps = baserel->fdw_private;
+	List	   *pushed = list_copy(ps->pushed);
+	List	   *local = list_copy(ps->local);
+	List	   *exprs = list_copy(ps->exprs);
+	List	   *join_clauses = NIL;
 	List	   *local_clauses = NIL;
+	List	   *path_private = best_path->fdw_private;
 	ListCell   *lc;
+	Relation	rel;
+	int			natts;
 
-	if (!ps->restricts)
+	/* the join clauses of a parameterized path: ids from the outer row */
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (!ri->pseudoconstant && !list_member_ptr(baserel->baserestrictinfo, ri))
+			join_clauses = lappend(join_clauses, ri);
+	}
+	if (join_clauses != NIL)
+		arxiv_classify_conditions(baserel, ps->fields, join_clauses, true,
+								  true, &pushed, &local, &exprs);
+
+	if (!arxiv_tree_restricts(pushed, ps->opts.query))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
@@ -249,14 +471,21 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		if (ri->pseudoconstant)
-			continue;
-		if (list_member_ptr(ps->local, ri))
+		if (!ri->pseudoconstant && list_member_ptr(local, ri))
 			local_clauses = lappend(local_clauses, ri->clause);
 	}
 
-	return make_foreignscan(tlist, local_clauses, baserel->relid, ps->exprs,
-							list_make1(ps->pushed), NIL, NIL, outer_plan);
+	rel = table_open(foreigntableid, NoLock);
+	natts = RelationGetDescr(rel)->natts;
+	table_close(rel, NoLock);
+
+	return make_foreignscan(tlist, local_clauses, baserel->relid, exprs,
+							list_make5(pushed,
+									   list_nth(path_private, FPP_SORT),
+									   list_nth(path_private, FPP_SORT_DESC),
+									   list_nth(path_private, FPP_FETCH_LIMIT),
+									   needed_attrs(baserel, local_clauses, natts)),
+							NIL, NIL, outer_plan);
 }
 
 /* ---------------------------------------------------------------------
@@ -291,18 +520,31 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	Relation	rel = node->ss.ss_currentRelation;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
+	ArxivField *fields;
+	bool	   *needed;
+	ListCell   *lc;
 
 	node->fdw_state = ss;
 	arxiv_get_options(RelationGetRelid(rel), &ss->opts);
-	ss->pushed = linitial(fsplan->fdw_private);
+	ss->pushed = list_nth(fsplan->fdw_private, FSP_PUSHED);
+	ss->sort = (ArxivSort) intVal(list_nth(fsplan->fdw_private, FSP_SORT));
+	ss->sort_desc = intVal(list_nth(fsplan->fdw_private, FSP_SORT_DESC)) != 0;
+	ss->fetch_limit = intVal(list_nth(fsplan->fdw_private, FSP_FETCH_LIMIT));
 	ss->exprs = fsplan->fdw_exprs;
 	ss->exprstates = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	ss->values = palloc0(sizeof(Datum) * (list_length(ss->exprs) + 1));
 	ss->isnull = palloc0(sizeof(bool) * (list_length(ss->exprs) + 1));
 	ss->natts = tupdesc->natts;
-	ss->conv = arxiv_converter_create(tupdesc,
-									  arxiv_column_fields(RelationGetRelid(rel),
-														  tupdesc));
+
+	/* produce only the columns the query uses */
+	fields = arxiv_column_fields(RelationGetRelid(rel), tupdesc);
+	needed = palloc0(sizeof(bool) * (tupdesc->natts + 1));
+	foreach(lc, (List *) list_nth(fsplan->fdw_private, FSP_NEEDED_ATTRS))
+		needed[intVal(lfirst(lc))] = true;
+	for (int i = 0; i < tupdesc->natts; i++)
+		if (!needed[i + 1])
+			fields[i] = AF_NONE;
+	ss->conv = arxiv_converter_create(tupdesc, fields);
 	arxiv_url_host(ss->opts.base_url, ss->host, sizeof(ss->host));
 
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -311,11 +553,29 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt,
 										 "arxiv_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
+}
 
-	/* EXPLAIN shows the request when it needs no executor-computed value */
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) &&
-		!contains_exec_param_walker((Node *) ss->exprs, NULL))
-		(void) 0;				/* built lazily by arxivExplainForeignScan */
+/* The sortBy arXiv is asked for; see README ("Order of rows"). */
+static void
+choose_sort(ArxivScanState *ss)
+{
+	ArxivRequest *req = &ss->req;
+
+	ss->sort_by = "submittedDate";
+	ss->sort_order = "descending";
+	if (req->ids != NIL)
+		ss->sort_by = ss->sort_order = NULL;	/* id_list order */
+	else if (ss->sort != SORT_NONE)
+	{
+		ss->sort_by = ss->sort == SORT_PUBLISHED ? "submittedDate" : "lastUpdatedDate";
+		ss->sort_order = ss->sort_desc ? "descending" : "ascending";
+	}
+	else if (req->has_updated_lo || req->has_updated_hi)
+	{
+		/* newest updates first, so the scan can stop at the bound */
+		ss->sort_by = "lastUpdatedDate";
+		ss->sort_order = req->has_updated_lo ? "descending" : "ascending";
+	}
 }
 
 /* Evaluate the value expressions and build the request, in scan_cxt. */
@@ -329,6 +589,7 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 
 	MemoryContextReset(ss->scan_cxt);
 	ss->http = NULL;
+	ss->parser = NULL;
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
@@ -340,6 +601,7 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	arxiv_build_request(ss->pushed, ss->values, ss->isnull, ss->opts.query,
 						&ss->req);
 	arxiv_converter_set_request(ss->conv, &ss->req);
+	choose_sort(ss);
 	MemoryContextSwitchTo(oldcxt);
 	ss->req_valid = true;
 
@@ -360,6 +622,64 @@ entry_error_context(void *arg)
 	errcontext("arXiv entry \"%s\"", ss->entry_id ? ss->entry_id : "?");
 }
 
+/* Whether an entry is past the "updated" bound of a lastUpdatedDate scan. */
+static bool
+past_updated_bound(ArxivScanState *ss, const AtomEntry *entry)
+{
+	TimestampTz updated;
+
+	if (ss->sort_by == NULL || strcmp(ss->sort_by, "lastUpdatedDate") != 0 ||
+		entry->updated == NULL)
+		return false;
+	updated = arxiv_parse_timestamp(entry->updated);
+	if (strcmp(ss->sort_order, "descending") == 0)
+		return ss->req.has_updated_lo && updated < ss->req.updated_lo;
+	return ss->req.has_updated_hi && updated > ss->req.updated_hi;
+}
+
+/*
+ * Track the rows near the end of a submittedDate window (the last two
+ * minutes), so that after continuing from a new date bound the rows seen
+ * again are dropped.  Returns false if the row was returned before.
+ */
+static bool
+note_window_row(ArxivScanState *ss, const AtomEntry *entry)
+{
+	char		idbuf[128];
+	int			version;
+	int64		minute;
+	TailEntry  *te;
+	ListCell   *lc;
+	MemoryContext oldcxt;
+
+	if (ss->sort_by == NULL || strcmp(ss->sort_by, "submittedDate") != 0 ||
+		entry->published == NULL || entry->id_url == NULL ||
+		!atom_split_id(entry->id_url, idbuf, sizeof(idbuf), &version))
+		return true;
+	ss->last_published = arxiv_parse_timestamp(entry->published);
+	minute = arxiv_floor_minute(ss->last_published);
+	foreach(lc, ss->skip)
+	{
+		te = lfirst(lc);
+		if (strcmp(te->id, idbuf) == 0)
+			return false;
+	}
+	/* drop tail entries more than a minute from this row */
+	foreach(lc, ss->tail)
+	{
+		te = lfirst(lc);
+		if (te->minute > minute + 1 || te->minute < minute - 1)
+			ss->tail = foreach_delete_current(ss->tail, lc);
+	}
+	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	te = palloc(sizeof(TailEntry));
+	te->id = pstrdup(idbuf);
+	te->minute = minute;
+	ss->tail = lappend(ss->tail, te);
+	MemoryContextSwitchTo(oldcxt);
+	return true;
+}
+
 /*
  * Parser callback: convert one entry to a row of the page.  Runs inside
  * libxml2 inside libcurl, so it must not longjmp: an ERROR is caught, kept,
@@ -373,28 +693,31 @@ on_entry(void *arg, const AtomEntry *entry)
 	ErrorContextCallback errcallback;
 	volatile bool failed = false;
 
+	errcallback.callback = entry_error_context;
+	errcallback.arg = ss;
+	errcallback.previous = error_context_stack;
 	PG_TRY();
 	{
-		ArxivRow   *row;
-
-		errcallback.callback = entry_error_context;
-		errcallback.arg = ss;
-		errcallback.previous = error_context_stack;
 		error_context_stack = &errcallback;
 		ss->entry_id = entry->id_url;
-
-		if (ss->nrows == ss->maxrows)
+		if (ss->stop_seen || past_updated_bound(ss, entry))
+			ss->stop_seen = true;
+		else if (note_window_row(ss, entry))
 		{
-			ss->maxrows = Max(ss->maxrows * 2, 64);
-			ss->rows = ss->rows ? repalloc(ss->rows, sizeof(ArxivRow) * ss->maxrows)
-				: palloc(sizeof(ArxivRow) * ss->maxrows);
+			ArxivRow   *row;
+
+			if (ss->nrows == ss->maxrows)
+			{
+				ss->maxrows = Max(ss->maxrows * 2, 64);
+				ss->rows = ss->rows ? repalloc(ss->rows, sizeof(ArxivRow) * ss->maxrows)
+					: palloc(sizeof(ArxivRow) * ss->maxrows);
+			}
+			row = &ss->rows[ss->nrows];
+			row->values = palloc(sizeof(Datum) * ss->natts);
+			row->nulls = palloc(sizeof(bool) * ss->natts);
+			arxiv_entry_to_values(ss->conv, entry, row->values, row->nulls);
+			ss->nrows++;
 		}
-		row = &ss->rows[ss->nrows];
-		row->values = palloc(sizeof(Datum) * ss->natts);
-		row->nulls = palloc(sizeof(bool) * ss->natts);
-		arxiv_entry_to_values(ss->conv, entry, row->values, row->nulls);
-		ss->nrows++;
-		error_context_stack = errcallback.previous;
 	}
 	PG_CATCH();
 	{
@@ -404,6 +727,7 @@ on_entry(void *arg, const AtomEntry *entry)
 		failed = true;
 	}
 	PG_END_TRY();
+	error_context_stack = errcallback.previous;
 	MemoryContextSwitchTo(oldcxt);
 	return failed ? 1 : 0;
 }
@@ -437,23 +761,22 @@ typedef struct FetchResult
 	FetchOutcome outcome;
 	int			sqlstate;
 	char	   *message;
-	char	   *detail;
 	double		retry_after;
 } FetchResult;
 
-static FetchOutcome
-fetch_result(FetchResult *fr, FetchOutcome outcome, int sqlstate,
-			 const char *detail_fmt,...) pg_attribute_printf(4, 5);
+static FetchOutcome fetch_result(FetchResult *fr, FetchOutcome outcome,
+								 int sqlstate, const char *fmt,...)
+			pg_attribute_printf(4, 5);
 
 static FetchOutcome
 fetch_result(FetchResult *fr, FetchOutcome outcome, int sqlstate,
-			 const char *detail_fmt,...)
+			 const char *fmt,...)
 {
 	va_list		args;
 	char		buf[1024];
 
-	va_start(args, detail_fmt);
-	vsnprintf(buf, sizeof(buf), detail_fmt, args);
+	va_start(args, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, args);
 	va_end(args);
 	fr->outcome = outcome;
 	fr->sqlstate = sqlstate;
@@ -497,6 +820,9 @@ judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
 		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
 							"invalid Atom response: %s",
 							atom_parser_errmsg(ss->parser));
+	if (info->total_results < 0)
+		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
+							"the response has no opensearch:totalResults");
 	if (info->nentries == 0 && info->total_results > ss->next_start)
 		return fetch_result(fr, FETCH_RETRY, ERRCODE_FDW_ERROR,
 							"empty page at start %ld of %ld results",
@@ -505,18 +831,16 @@ judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
 	return FETCH_OK;
 }
 
-/* One attempt at a page: wait for our turn, transfer, parse, judge. */
-static FetchOutcome
-fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
-			  FetchResult *fr)
+/* Reset the page and start a parser whose cleanup is tied to page_cxt. */
+static void
+start_page(ArxivScanState *ss)
 {
-	ArxivHttpResult hr;
-
 	MemoryContextReset(ss->page_cxt);
 	ss->rows = NULL;
 	ss->nrows = ss->maxrows = ss->next_row = 0;
 	ss->entry_error = NULL;
 	ss->sink_failed = false;
+	ss->stop_seen = false;
 	ss->parse_status = ATOM_OK;
 	ss->parser = atom_parser_create(on_entry, ss);
 	if (ss->parser == NULL)
@@ -526,6 +850,17 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	ss->parser_cleanup.func = free_parser;
 	ss->parser_cleanup.arg = ss;
 	MemoryContextRegisterResetCallback(ss->page_cxt, &ss->parser_cleanup);
+}
+
+/* One attempt at a page: wait for our turn, transfer, parse, judge. */
+static FetchOutcome
+fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
+			  FetchResult *fr)
+{
+	ArxivHttpResult hr;
+	List	   *tail_before = list_copy(ss->tail);
+
+	start_page(ss);
 	if (ss->http == NULL)
 		ss->http = arxiv_http_create(ss->scan_cxt, &ss->opts);
 
@@ -542,7 +877,9 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 
 	ss->requests++;
 	ss->bytes += hr.bytes;
-	return judge_response(ss, &hr, fr);
+	if (judge_response(ss, &hr, fr) != FETCH_OK)
+		ss->tail = tail_before;	/* the retry will see these rows again */
+	return fr->outcome;
 }
 
 static double
@@ -558,17 +895,117 @@ backoff_seconds(ArxivScanState *ss, int attempt, double retry_after)
 }
 
 static void
-report_fetch_failure(ArxivScanState *ss, FetchResult *fr, const char *url,
-					 int attempts)
+report_fetch_failure(FetchResult *fr, const char *url, int attempts)
 {
 	ereport(ERROR,
 			(errcode(fr->sqlstate),
 			 errmsg("could not fetch results from arXiv: %s", fr->message),
-			 errdetail("%s %s failed after %d attempt%s.",
-					   "Request", url, attempts, attempts == 1 ? "" : "s"),
+			 errdetail("Request %s failed after %d attempt%s.",
+					   url, attempts, attempts == 1 ? "" : "s"),
 			 fr->outcome == FETCH_RETRY
 			 ? errhint("arXiv may be busy; try again later, or raise the server option \"max_retries\".")
 			 : 0));
+}
+
+/*
+ * Continue a submittedDate-sorted scan past arXiv's paging window: restart
+ * from start=0 with a date bound at the last row's minute (with a minute of
+ * slack, as for every pushed date) and drop the rows seen again.
+ */
+static void
+continue_window(ArxivScanState *ss)
+{
+	bool		desc = strcmp(ss->sort_order, "descending") == 0;
+	int64		minute = arxiv_floor_minute(ss->last_published);
+	int64		bound = desc ? minute + 1 : minute - 1;
+	char		b[13];
+	MemoryContext oldcxt;
+
+	if (ss->sort_by == NULL || strcmp(ss->sort_by, "submittedDate") != 0 ||
+		ss->req.search_query == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("arXiv query has %ld results, more than the %d arXiv can page through",
+						ss->total, ARXIV_RESULT_WINDOW),
+				 errdetail("Results sorted by %s cannot be continued past the window.",
+						   ss->sort_by ? ss->sort_by : "id list"),
+				 errhint("Narrow the query, for example with a range on \"published\".")));
+	if (ss->has_window_bound && bound == ss->window_bound)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("more than %d arXiv results were submitted in the same minute",
+						ARXIV_RESULT_WINDOW),
+				 errhint("Narrow the query.")));
+	arxiv_format_minute(bound, b);
+	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	ss->window_query = psprintf(desc ? "(%s) AND submittedDate:[198001010000 TO %s]"
+								: "(%s) AND submittedDate:[%s TO 999912312359]",
+								ss->req.search_query, b);
+	MemoryContextSwitchTo(oldcxt);
+	ss->has_window_bound = true;
+	ss->window_bound = bound;
+	ss->skip = ss->tail;
+	ss->tail = NIL;
+	ss->next_start = 0;
+	ss->total = 0;
+}
+
+/* The URL of the next page, and how many entries it asks for. */
+static char *
+next_page_url(ArxivScanState *ss, char **postfields, int *max_results)
+{
+	List	   *batch = NIL;
+	int			want = ss->opts.page_size;
+	MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	char	   *url;
+
+	if (ss->fetch_limit >= 0 && ss->returned < ss->fetch_limit)
+		want = Min(want, ss->fetch_limit - ss->returned);
+	if (ss->req.ids != NIL)
+	{
+		/* ids go in batches of page_size, each paged on its own */
+		int			n = Min(list_length(ss->req.ids) - ss->id_batch,
+							ss->opts.page_size);
+
+		batch = list_copy_head(list_copy_tail(ss->req.ids, ss->id_batch), n);
+		want = Min(want, n - ss->next_start);
+	}
+	else
+		want = Min(want, ARXIV_RESULT_WINDOW - ss->next_start);
+	*max_results = Max(want, 1);
+	url = arxiv_request_url(ss->opts.base_url,
+							ss->window_query ? ss->window_query : ss->req.search_query,
+							batch, ss->sort_by, ss->sort_order, ss->next_start,
+							*max_results, postfields);
+	MemoryContextSwitchTo(oldcxt);
+	return url;
+}
+
+/* After a page: advance, and decide what comes next. */
+static void
+advance_cursor(ArxivScanState *ss, const AtomFeedInfo *info)
+{
+	/* advance by what was received, not by what was asked */
+	ss->next_start += info->nentries;
+	ss->total = info->total_results;
+	ss->returned += ss->nrows;
+
+	if (ss->stop_seen)
+		ss->eof = true;
+	else if (ss->next_start >= ss->total || info->nentries == 0)
+	{
+		/* this batch or window is done */
+		if (ss->req.ids != NIL &&
+			ss->id_batch + ss->opts.page_size < list_length(ss->req.ids))
+		{
+			ss->id_batch += ss->opts.page_size;
+			ss->next_start = 0;
+		}
+		else
+			ss->eof = true;
+	}
+	else if (ss->req.ids == NIL && ss->next_start >= ARXIV_RESULT_WINDOW)
+		continue_window(ss);
 }
 
 /* Fetch the next page into ss->rows, retrying what may pass. */
@@ -580,27 +1017,13 @@ fetch_next_page(ArxivScanState *ss)
 	char	   *url;
 	FetchResult fr;
 	const AtomFeedInfo *info;
-	MemoryContext oldcxt;
 
 	if (ss->req.impossible)
 	{
 		ss->eof = true;
 		return;
 	}
-	if (ss->next_start >= ARXIV_RESULT_WINDOW)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("arXiv query has %ld results, more than the %d arXiv can page through",
-						ss->total, ARXIV_RESULT_WINDOW),
-				 errdetail("Query: %s", ss->req.search_query ? ss->req.search_query : ""),
-				 errhint("Narrow the query, for example with a range on \"published\".")));
-	max_results = Min(ss->opts.page_size, ARXIV_RESULT_WINDOW - ss->next_start);
-
-	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
-	url = arxiv_request_url(&ss->req, ss->opts.base_url, ss->next_start,
-							max_results, &postfields);
-	MemoryContextSwitchTo(oldcxt);
-
+	url = next_page_url(ss, &postfields, &max_results);
 	for (int attempt = 0;; attempt++)
 	{
 		memset(&fr, 0, sizeof(fr));
@@ -608,7 +1031,7 @@ fetch_next_page(ArxivScanState *ss)
 		if (fetch_attempt(ss, url, postfields, &fr) == FETCH_OK)
 			break;
 		if (fr.outcome == FETCH_FAIL || attempt >= ss->opts.max_retries)
-			report_fetch_failure(ss, &fr, url, attempt + 1);
+			report_fetch_failure(&fr, url, attempt + 1);
 		ss->retries++;
 		arxiv_interruptible_sleep(backoff_seconds(ss, attempt, fr.retry_after));
 	}
@@ -616,13 +1039,8 @@ fetch_next_page(ArxivScanState *ss)
 	info = atom_parser_info(ss->parser);
 	if (info->title)
 		ss->echo = MemoryContextStrdup(ss->scan_cxt, info->title);
-	ss->entries += ss->nrows;
-	/* advance by what was received, not by what was asked */
-	ss->next_start += ss->nrows;
-	ss->total = info->total_results >= 0 ? info->total_results :
-		(ss->nrows < max_results ? ss->next_start : ss->next_start + 1);
-	if (ss->next_start >= ss->total || ss->nrows == 0)
-		ss->eof = true;
+	ss->entries += info->nentries;
+	advance_cursor(ss, info);
 	free_parser(ss);
 }
 
@@ -659,8 +1077,11 @@ arxivReScanForeignScan(ForeignScanState *node)
 	/* parameters may have changed: recompute the request on next fetch */
 	ss->started = false;
 	ss->eof = false;
-	ss->next_start = 0;
-	ss->total = 0;
+	ss->next_start = ss->total = ss->returned = 0;
+	ss->id_batch = 0;
+	ss->window_query = NULL;
+	ss->has_window_bound = false;
+	ss->tail = ss->skip = NIL;
 	ss->rows = NULL;
 	ss->nrows = ss->next_row = ss->maxrows = 0;
 }
@@ -710,6 +1131,10 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	else
 		ExplainPropertyText("arXiv Query", "computed at execution start", es);
+	if (ss->req_valid && ss->sort_by)
+		ExplainPropertyText("arXiv Sort", psprintf("%s %s", ss->sort_by, ss->sort_order), es);
+	if (ss->fetch_limit >= 0)
+		ExplainPropertyInteger("arXiv First Page", NULL, Min(ss->fetch_limit, ss->opts.page_size), es);
 	if (es->verbose || !ss->req_valid)
 	{
 		List	   *dpcontext = set_deparse_context_plan(es->deparse_cxt,

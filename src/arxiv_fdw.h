@@ -101,25 +101,37 @@ typedef struct ArxivRequest
 	List	   *ids;			/* id_list entries (char *), NIL: none */
 	bool		has_ids;		/* an id condition exists (ids may be NIL) */
 	bool		impossible;		/* conditions can match nothing: no request */
-	const char *sort_by;		/* NULL: arXiv's default (relevance) */
-	const char *sort_order;
-	List	   *category_values;	/* for the "category" column's value */
-	char	   *author_value;	/* for the "author" column's value */
-	char	   *search_value;	/* for the "search" column's value */
+	/* bounds of "updated" conditions, to stop a lastUpdatedDate scan */
+	bool		has_updated_lo;
+	bool		has_updated_hi;
+	TimestampTz updated_lo;
+	TimestampTz updated_hi;
+	/* values of the filter columns */
+	List	   *category_values;	/* category = / IN constants */
+	List	   *category_prefixes;	/* category LIKE 'cs.%' as "cs." */
+	char	   *author_value;
+	char	   *search_value;
 } ArxivRequest;
 
 /* deparse.c */
 extern AqArena *arxiv_aq_arena(void);
-extern void arxiv_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
-									  ArxivField *fields,
-									  const char *table_query, List **pushed,
+extern void arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
+									  List *clauses, bool allow_outer,
+									  bool has_solid, List **pushed,
 									  List **local, List **exprs);
 extern bool arxiv_tree_restricts(List *pushed, const char *table_query);
+extern bool arxiv_is_published_range(RelOptInfo *baserel, ArxivField *fields,
+									 Expr *clause);
+extern int	arxiv_tree_id_count(List *pushed, List *exprs);
 extern void arxiv_build_request(List *pushed, Datum *values, bool *isnull,
 								const char *table_query, ArxivRequest *req);
-extern char *arxiv_request_url(const ArxivRequest *req, const char *base_url,
-							   long start, int max_results, char **postfields);
-extern char *arxiv_describe_tree(List *tree, List *exprs, List *dpcontext);
+extern char *arxiv_request_url(const char *base_url, const char *search_query,
+							   List *ids, const char *sort_by,
+							   const char *sort_order, long start,
+							   int max_results, char **postfields);
+extern int64 arxiv_floor_minute(TimestampTz t);
+extern void arxiv_format_minute(int64 minutes, char *buf);
+extern char *arxiv_describe_tree(List *pushed, List *exprs, List *dpcontext);
 
 /* http.c */
 typedef size_t (*ArxivSinkFn) (void *arg, const char *data, size_t len);

@@ -21,7 +21,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* result codes of atom_parser_feed / atom_parser_finish */
+/*
+ * Result codes of atom_parser_feed / atom_parser_finish.  The first error is
+ * sticky: every later call returns it again, and atom_parser_errmsg says
+ * what happened (for ATOM_ERR_XML, libxml2's message and line).  What the
+ * failures seen from arXiv come to:
+ *	blank body, "Rate exceeded.", JSON, truncated feed	-> ATOM_ERR_XML
+ *	well-formed non-Atom root (<html>, RSS, <feed> without the Atom
+ *	namespace); HTML that is not well-formed may give ATOM_ERR_XML instead
+ *														-> ATOM_ERR_NOT_ATOM
+ *	any DOCTYPE (entity expansion, external entities)	-> ATOM_ERR_FORBIDDEN
+ *	nesting over 64 levels, a text field over 4 MiB, one entry's text over
+ *	64 MiB, over 100000 authors or 1000 categories per entry, over 1000
+ *	affiliations per author								-> ATOM_ERR_LIMIT
+ * An arXiv error feed is not a parse error: it parses with ATOM_OK and sets
+ * AtomFeedInfo.is_error.
+ */
 typedef enum AtomStatus
 {
 	ATOM_OK = 0,
@@ -35,7 +50,7 @@ typedef enum AtomStatus
 
 typedef struct AtomAuthor
 {
-	char	   *name;
+	char	   *name;			/* NULL if the author had no <name> */
 	char	  **affiliations;
 	int			naffiliations;
 } AtomAuthor;
@@ -43,7 +58,8 @@ typedef struct AtomAuthor
 /*
  * One <entry>.  Text fields have runs of whitespace collapsed to one space
  * and are trimmed; entities and character references are decoded.  A field
- * absent from the entry is NULL.
+ * absent from the entry is NULL; an empty element gives "".  Where a
+ * single-valued element occurs twice, the first one counts.
  */
 typedef struct AtomEntry
 {
@@ -76,7 +92,11 @@ typedef struct AtomFeedInfo
 	char	   *error_message;	/* its <summary> */
 } AtomFeedInfo;
 
-/* Return 0 to continue, nonzero to stop parsing (ATOM_ERR_CALLBACK). */
+/*
+ * Return 0 to continue, nonzero to stop parsing (ATOM_ERR_CALLBACK).  The
+ * callback is not called for an arXiv error entry, and must not free the
+ * parser.
+ */
 typedef int (*AtomEntryCallback) (void *arg, const AtomEntry *entry);
 
 typedef struct AtomParser AtomParser;

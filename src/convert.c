@@ -221,6 +221,13 @@ category_value(ArxivConverter *conv, const AtomEntry *e)
 				if (strcmp(e->categories[i], lfirst(lc)) == 0)
 					return lfirst(lc);
 		}
+		/* category LIKE 'cs.%': the first category in that archive */
+		foreach(lc, conv->req->category_prefixes)
+		{
+			for (int i = 0; i < e->ncategories; i++)
+				if (strncmp(e->categories[i], lfirst(lc), strlen(lfirst(lc))) == 0)
+					return e->categories[i];
+		}
 	}
 	return e->primary_category;
 }

@@ -26,6 +26,8 @@
  */
 #include "arxiv_fdw.h"
 
+#include <ctype.h>
+
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
@@ -46,22 +48,29 @@ typedef enum CondTag
 	CT_AND,						/* children... */
 	CT_OR,						/* children... */
 	CT_NOT,						/* child */
-	CT_ID,						/* expr, mode */
-	CT_CAT,						/* expr, mode: category filter column */
-	CT_PRIMARY,					/* expr, mode: primary_category (superset) */
-	CT_AUTHOR,					/* expr, mode: author filter column */
-	CT_RAW,						/* expr: search filter column */
-	CT_DATE						/* expr, strategy, value type */
+	CT_ID,						/* id_list (top level only) */
+	CT_VERSION,					/* vN suffix on the ids (top level only) */
+	CT_CAT,						/* cat: */
+	CT_AUTHOR,					/* au: */
+	CT_TEXT,					/* ti:, abs:, co:, jr: words of a pattern */
+	CT_RAW,						/* search filter column */
+	CT_DATE,					/* published: submittedDate range */
+	CT_UPDATED					/* updated: stop condition (top level only) */
 } CondTag;
 
-/* how a leaf's value expression is used */
+/* how a leaf's value is used */
 typedef enum ValueMode
 {
-	VM_SCALAR,					/* column = value */
-	VM_ANY						/* column = ANY(array value) */
+	VM_SCALAR,					/* one value */
+	VM_ANY,						/* OR over the elements of an array */
+	VM_ALL,						/* AND over the elements of an array */
+	VM_PREFIX,					/* LIKE 'archive.%' */
+	VM_LIKE,					/* LIKE pattern: its complete words */
+	VM_ILIKE,
+	VM_REGEX					/* ~ / ~* pattern: its delimited words */
 } ValueMode;
 
-/* comparison of "published" with a value */
+/* comparison of "published" or "updated" with a value */
 typedef enum DateOp
 {
 	DOP_LT,
@@ -71,10 +80,21 @@ typedef enum DateOp
 	DOP_GT
 } DateOp;
 
-#define NODE_TAG(node)	((CondTag) intVal(linitial(node)))
-#define LEAF_EXPR(node) intVal(lsecond(node))
-#define LEAF_ARG(node)	intVal(lthird(node))
-#define DATE_TYPE(node) ((Oid) intVal(lfourth(node)))
+/* leaf flags */
+#define LF_EXACT	1			/* selects exactly the SQL rows */
+#define LF_SOLID	2			/* never degrades to "everything" */
+
+/*
+ * A leaf is List (tag, expr index, mode, flags, extra): extra is the date
+ * operator for CT_DATE/CT_UPDATED (with the value's type in the sixth
+ * element) and the ArxivField for CT_TEXT.
+ */
+#define NODE_TAG(node)	 ((CondTag) intVal(linitial(node)))
+#define LEAF_EXPR(node)	 intVal(lsecond(node))
+#define LEAF_MODE(node)	 ((ValueMode) intVal(lthird(node)))
+#define LEAF_FLAGS(node) intVal(lfourth(node))
+#define LEAF_EXTRA(node) intVal(list_nth(node, 4))
+#define LEAF_TYPE(node)	 ((Oid) intVal(list_nth(node, 5)))
 
 /* earliest and latest dates pushed; arXiv began in 1991 */
 #define MIN_DATE "198001010000"
@@ -103,6 +123,104 @@ arxiv_aq_arena(void)
 }
 
 /* ---------------------------------------------------------------------
+ * Words of LIKE and regular-expression patterns
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Words arXiv is likely to drop from its index: searching for one could
+ * match nothing, so they are never pushed.
+ */
+static bool
+is_stop_word(const char *w, int len)
+{
+	static const char *const stop[] = {
+		"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if",
+		"in", "into", "is", "it", "no", "not", "of", "on", "or", "such",
+		"that", "the", "their", "then", "there", "these", "they", "this",
+		"to", "was", "will", "with", NULL
+	};
+
+	if (len < 2)
+		return true;
+	for (int i = 0; stop[i]; i++)
+		if ((int) strlen(stop[i]) == len && pg_strncasecmp(stop[i], w, len) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_word_char(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/*
+ * The words of a pattern that must appear whole in every matching string.
+ * The pattern is first reduced to a string of literal characters, with
+ * '\x01' standing for any wildcard (which may extend a word, so it is not a
+ * word boundary) and '\x02' for a certain boundary.  LIKE is anchored, so
+ * its ends are boundaries; a regular expression is not, except for \m \M \y
+ * and literal spaces.  Conservative: whatever is not understood is a
+ * wildcard.
+ */
+static List *
+pattern_words(const char *pattern, ValueMode mode)
+{
+	StringInfoData lit;
+	List	   *words = NIL;
+	bool		like = (mode == VM_LIKE || mode == VM_ILIKE);
+
+	initStringInfo(&lit);
+	appendStringInfoChar(&lit, like ? '\x02' : '\x01');
+	for (const char *p = pattern; *p; p++)
+	{
+		if (like)
+		{
+			if (*p == '%' || *p == '_')
+				appendStringInfoChar(&lit, '\x01');
+			else if (*p == '\\' && p[1])
+				appendStringInfoChar(&lit, *++p);
+			else
+				appendStringInfoChar(&lit, *p);
+		}
+		else if (*p == '\\' && p[1])
+		{
+			p++;
+			if (*p == 'm' || *p == 'M' || *p == 'y' || *p == 's')
+				appendStringInfoChar(&lit, '\x02');
+			else if (isalnum((unsigned char) *p))
+				appendStringInfoChar(&lit, '\x01');	/* \d, \w... */
+			else
+				appendStringInfoChar(&lit, *p);
+		}
+		else if (strchr(".^$*+?()[]{}|", *p))
+			appendStringInfoChar(&lit, '\x01');
+		else
+			appendStringInfoChar(&lit, *p);
+	}
+	appendStringInfoChar(&lit, like ? '\x02' : '\x01');
+
+	/* a word counts when a non-wildcard non-word character bounds it */
+	for (int i = 1; i < lit.len;)
+	{
+		int			start = i;
+
+		if (!is_word_char((unsigned char) lit.data[i]))
+		{
+			i++;
+			continue;
+		}
+		while (i < lit.len && is_word_char((unsigned char) lit.data[i]))
+			i++;
+		if (lit.data[start - 1] != '\x01' && lit.data[i] != '\x01' &&
+			!is_stop_word(lit.data + start, i - start))
+			words = lappend(words, pnstrdup(lit.data + start, i - start));
+	}
+	return words;
+}
+
+/* ---------------------------------------------------------------------
  * Plan time: clauses to condition trees
  * ---------------------------------------------------------------------
  */
@@ -111,16 +229,19 @@ typedef struct ClassifyContext
 {
 	RelOptInfo *baserel;
 	ArxivField *fields;
+	bool		allow_outer;	/* join clauses: outer columns are values */
 	List	   *exprs;			/* value expressions, become fdw_exprs */
 } ClassifyContext;
 
 static List *translate_clause(ClassifyContext *cx, Expr *clause, bool toplevel);
 
 static List *
-make_leaf(CondTag tag, int expr_index, int arg)
+make_leaf(ClassifyContext *cx, CondTag tag, Expr *value, ValueMode mode,
+		  int flags, int extra)
 {
-	return list_make3(makeInteger(tag), makeInteger(expr_index),
-					  makeInteger(arg));
+	cx->exprs = lappend(cx->exprs, value);
+	return list_make5(makeInteger(tag), makeInteger(list_length(cx->exprs) - 1),
+					  makeInteger(mode), makeInteger(flags), makeInteger(extra));
 }
 
 static List *
@@ -150,22 +271,113 @@ column_field(ClassifyContext *cx, Expr *expr)
 }
 
 /*
- * A value that can be computed once at execution start: no column of this
- * table, nothing volatile.  (Outer columns of a join would be fine too, but
- * they only appear in join clauses, which are not classified here.)
+ * A value that can be computed once at execution start (or, for join
+ * clauses, once per outer row): no column of this table, nothing volatile.
  */
 static bool
 is_runtime_constant(ClassifyContext *cx, Expr *expr)
 {
-	return !contain_var_clause((Node *) expr) &&
-		!contain_volatile_functions((Node *) expr);
+	if (contain_volatile_functions((Node *) expr))
+		return false;
+	if (cx->allow_outer)
+		return !bms_is_member(cx->baserel->relid, pull_varnos(NULL, (Node *) expr));
+	return !contain_var_clause((Node *) expr);
 }
 
-static int
-add_expr(ClassifyContext *cx, Expr *expr)
+/* the text value of a Const, or NULL */
+static char *
+const_text(Expr *expr)
 {
-	cx->exprs = lappend(cx->exprs, expr);
-	return list_length(cx->exprs) - 1;
+	Const	   *c = (Const *) strip_relabel(expr);
+
+	if (c == NULL || !IsA(c, Const) || c->constisnull ||
+		(c->consttype != TEXTOID && c->consttype != VARCHAROID &&
+		 c->consttype != BPCHAROID))
+		return NULL;
+	return TextDatumGetCString(c->constvalue);
+}
+
+/* the non-NULL text elements of a Const array, or NIL (not a Const) */
+static List *
+const_text_array(Expr *expr, bool *is_const)
+{
+	Const	   *c = (Const *) strip_relabel(expr);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *result = NIL;
+
+	*is_const = false;
+	if (c == NULL || !IsA(c, Const) || c->constisnull || c->consttype != TEXTARRAYOID)
+		return NIL;
+	*is_const = true;
+	deconstruct_array(DatumGetArrayTypeP(c->constvalue), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			result = lappend(result, TextDatumGetCString(elems[i]));
+	return result;
+}
+
+/*
+ * Whether a category leaf's value is known at plan time to produce a real
+ * restriction: a Const whose values are all valid categories.
+ */
+static bool
+categories_solid(Expr *value, ValueMode mode)
+{
+	List	   *vals;
+	bool		is_const;
+	ListCell   *lc;
+
+	if (mode == VM_SCALAR)
+	{
+		char	   *v = const_text(value);
+
+		return v != NULL && aq_valid_category(v);
+	}
+	vals = const_text_array(value, &is_const);
+	if (!is_const || vals == NIL)
+		return false;
+	foreach(lc, vals)
+		if (!aq_valid_category(lfirst(lc)))
+		return false;
+	return true;
+}
+
+static bool
+authors_solid(Expr *value, ValueMode mode)
+{
+	List	   *vals;
+	bool		is_const;
+	ListCell   *lc;
+
+	if (mode == VM_SCALAR)
+	{
+		char	   *v = const_text(value);
+
+		return v != NULL && aq_count_words(v) > 0;
+	}
+	vals = const_text_array(value, &is_const);
+	if (!is_const || vals == NIL)
+		return false;
+	foreach(lc, vals)
+		if (aq_count_words(lfirst(lc)) == 0)
+		return false;
+	return true;
+}
+
+/* 'archive.%': the only LIKE the category filter column takes */
+static bool
+is_category_prefix_pattern(const char *pattern)
+{
+	size_t		len = strlen(pattern);
+	char	   *archive;
+
+	if (len < 3 || pattern[len - 1] != '%' || pattern[len - 2] != '.')
+		return false;
+	archive = pnstrdup(pattern, len - 2);
+	return aq_valid_category(archive) && strchr(archive, '.') == NULL;
 }
 
 static bool
@@ -174,12 +386,13 @@ is_text_equality(Oid opno)
 	return get_opcode(opno) == F_TEXTEQ;
 }
 
-/* "published" compared with a timestamptz, timestamp or date */
+/* "published" or "updated" compared with a timestamptz, timestamp or date */
 static bool
-date_operator(Oid opno, Oid righttype, DateOp *dop)
+date_operator(Oid opno, DateOp *dop)
 {
 	char	   *name;
 	Oid			lefttype;
+	Oid			righttype;
 
 	if (opno >= FirstNormalObjectId)
 		return false;
@@ -206,25 +419,50 @@ date_operator(Oid opno, Oid righttype, DateOp *dop)
 	return true;
 }
 
-static CondTag
-equality_tag(ArxivField field, bool toplevel)
+/* LIKE, ILIKE, ~, ~* on text: the pattern mode, or -1 */
+static int
+pattern_mode(Oid opno)
+{
+	switch (get_opcode(opno))
+	{
+		case F_TEXTLIKE:
+			return VM_LIKE;
+		case F_TEXTICLIKE:
+			return VM_ILIKE;
+		case F_TEXTREGEXEQ:
+		case F_TEXTICREGEXEQ:
+			return VM_REGEX;
+	}
+	return -1;
+}
+
+/* column = value */
+static List *
+translate_equality(ClassifyContext *cx, ArxivField field, Expr *value,
+				   bool toplevel)
 {
 	switch (field)
 	{
 		case AF_ID:
-			/* ids go to id_list, which only a top-level AND can use */
-			return toplevel ? CT_ID : CT_UNKNOWN;
+			/* ids go to id_list, which only the top-level AND can use */
+			if (toplevel)
+				return make_leaf(cx, CT_ID, value, VM_SCALAR, LF_EXACT, 0);
+			break;
 		case AF_CATEGORY:
-			return CT_CAT;
+			return make_leaf(cx, CT_CAT, value, VM_SCALAR,
+							 LF_EXACT | LF_SOLID, 0);
 		case AF_PRIMARY_CATEGORY:
-			return CT_PRIMARY;
+			return make_leaf(cx, CT_CAT, value, VM_SCALAR,
+							 categories_solid(value, VM_SCALAR) ? LF_SOLID : 0, 0);
 		case AF_AUTHOR:
-			return CT_AUTHOR;
+			return make_leaf(cx, CT_AUTHOR, value, VM_SCALAR,
+							 LF_EXACT | LF_SOLID, 0);
 		case AF_SEARCH:
-			return CT_RAW;
+			return make_leaf(cx, CT_RAW, value, VM_SCALAR, LF_EXACT | LF_SOLID, 0);
 		default:
-			return CT_UNKNOWN;
+			break;
 	}
+	return make_unknown();
 }
 
 static List *
@@ -235,6 +473,7 @@ translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
 	Oid			opno = op->opno;
 	ArxivField field;
 	DateOp		dop;
+	int			pmode;
 
 	if (list_length(op->args) != 2)
 		return make_unknown();
@@ -256,35 +495,119 @@ translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
 		return make_unknown();
 
 	if (is_text_equality(opno))
-	{
-		CondTag		tag = equality_tag(field, toplevel);
+		return translate_equality(cx, field, right, toplevel);
 
-		if (tag == CT_UNKNOWN)
-			return make_unknown();
-		return make_leaf(tag, add_expr(cx, right), VM_SCALAR);
-	}
-	if (field == AF_PUBLISHED && date_operator(opno, exprType((Node *) right), &dop))
-		return lappend(make_leaf(CT_DATE, add_expr(cx, right), dop),
+	if ((field == AF_PUBLISHED || (field == AF_UPDATED && toplevel)) &&
+		date_operator(opno, &dop))
+		return lappend(make_leaf(cx, field == AF_PUBLISHED ? CT_DATE : CT_UPDATED,
+								 right, VM_SCALAR,
+								 field == AF_PUBLISHED ? LF_SOLID : 0, dop),
 					   makeInteger(exprType((Node *) right)));
+
+	if (field == AF_VERSION && toplevel && get_opcode(opno) == F_INT4EQ)
+		return make_leaf(cx, CT_VERSION, right, VM_SCALAR, LF_EXACT, 0);
+
+	pmode = pattern_mode(opno);
+	if (pmode < 0)
+		return make_unknown();
+	if (field == AF_CATEGORY || field == AF_PRIMARY_CATEGORY)
+	{
+		/* only 'archive.%', and only when it is known at plan time */
+		char	   *pattern = const_text(right);
+
+		if (pmode != VM_LIKE || pattern == NULL ||
+			!is_category_prefix_pattern(pattern))
+			return make_unknown();
+		return make_leaf(cx, CT_CAT, right, VM_PREFIX,
+						 field == AF_CATEGORY ? LF_EXACT | LF_SOLID : LF_SOLID, 0);
+	}
+	if (field == AF_TITLE || field == AF_ABSTRACT || field == AF_COMMENT ||
+		field == AF_JOURNAL_REF)
+	{
+		char	   *pattern = const_text(right);
+		bool		solid = pattern != NULL &&
+			pattern_words(pattern, (ValueMode) pmode) != NIL;
+
+		return make_leaf(cx, CT_TEXT, right, (ValueMode) pmode,
+						 solid ? LF_SOLID : 0, field);
+	}
 	return make_unknown();
 }
 
-/* column = ANY(array) and column IN (...) */
+/*
+ * value = ANY(column) for the array columns; column = ANY(array) and
+ * column IN (...) for the scalar ones.
+ */
 static List *
 translate_saop(ClassifyContext *cx, ScalarArrayOpExpr *saop, bool toplevel)
 {
 	Expr	   *left = linitial(saop->args);
 	Expr	   *right = lsecond(saop->args);
 	ArxivField field = column_field(cx, left);
-	CondTag		tag;
 
-	if (!saop->useOr || field == AF_NONE || !is_text_equality(saop->opno) ||
-		!is_runtime_constant(cx, right))
+	if (!saop->useOr || !is_text_equality(saop->opno))
 		return make_unknown();
-	tag = equality_tag(field, toplevel);
-	if (tag == CT_UNKNOWN || tag == CT_RAW)
+	if (field == AF_NONE)
+	{
+		/* 'x' = ANY(categories) / 'Name' = ANY(authors) */
+		field = column_field(cx, right);
+		if (!is_runtime_constant(cx, left))
+			return make_unknown();
+		if (field == AF_CATEGORIES)
+			return make_leaf(cx, CT_CAT, left, VM_SCALAR,
+							 categories_solid(left, VM_SCALAR) ? LF_SOLID : 0, 0);
+		if (field == AF_AUTHORS)
+			return make_leaf(cx, CT_AUTHOR, left, VM_SCALAR,
+							 authors_solid(left, VM_SCALAR) ? LF_SOLID : 0, 0);
 		return make_unknown();
-	return make_leaf(tag, add_expr(cx, right), VM_ANY);
+	}
+	if (!is_runtime_constant(cx, right))
+		return make_unknown();
+	switch (field)
+	{
+		case AF_ID:
+			if (toplevel)
+				return make_leaf(cx, CT_ID, right, VM_ANY, LF_EXACT, 0);
+			break;
+		case AF_CATEGORY:
+			return make_leaf(cx, CT_CAT, right, VM_ANY, LF_EXACT | LF_SOLID, 0);
+		case AF_PRIMARY_CATEGORY:
+			return make_leaf(cx, CT_CAT, right, VM_ANY,
+							 categories_solid(right, VM_ANY) ? LF_SOLID : 0, 0);
+		case AF_AUTHOR:
+			return make_leaf(cx, CT_AUTHOR, right, VM_ANY, LF_EXACT | LF_SOLID, 0);
+		default:
+			break;
+	}
+	return make_unknown();
+}
+
+/* categories @> / && array, authors @> array */
+static List *
+translate_array_op(ClassifyContext *cx, OpExpr *op)
+{
+	Expr	   *left = linitial(op->args);
+	Expr	   *right = lsecond(op->args);
+	ArxivField field = column_field(cx, left);
+	Oid			func = get_opcode(op->opno);
+	ValueMode	mode;
+
+	if (func == F_ARRAYCONTAINS)
+		mode = VM_ALL;
+	else if (func == F_ARRAYOVERLAP)
+		mode = VM_ANY;
+	else
+		return NULL;
+	if (field == AF_NONE || !is_runtime_constant(cx, right) ||
+		exprType((Node *) right) != TEXTARRAYOID)
+		return make_unknown();
+	if (field == AF_CATEGORIES)
+		return make_leaf(cx, CT_CAT, right, mode,
+						 categories_solid(right, mode) ? LF_SOLID : 0, 0);
+	if (field == AF_AUTHORS && mode == VM_ALL)
+		return make_leaf(cx, CT_AUTHOR, right, mode,
+						 authors_solid(right, mode) ? LF_SOLID : 0, 0);
+	return make_unknown();
 }
 
 static List *
@@ -310,10 +633,14 @@ static List *
 translate_clause(ClassifyContext *cx, Expr *clause, bool toplevel)
 {
 	int			nexprs = list_length(cx->exprs);
-	List	   *node;
+	List	   *node = NULL;
 
 	if (IsA(clause, OpExpr))
-		node = translate_opexpr(cx, (OpExpr *) clause, toplevel);
+	{
+		node = translate_array_op(cx, (OpExpr *) clause);
+		if (node == NULL)
+			node = translate_opexpr(cx, (OpExpr *) clause, toplevel);
+	}
 	else if (IsA(clause, ScalarArrayOpExpr))
 		node = translate_saop(cx, (ScalarArrayOpExpr *) clause, toplevel);
 	else if (IsA(clause, BoolExpr))
@@ -327,6 +654,14 @@ translate_clause(ClassifyContext *cx, Expr *clause, bool toplevel)
 	return node;
 }
 
+static bool
+is_leaf(List *node)
+{
+	CondTag		tag = NODE_TAG(node);
+
+	return tag != CT_UNKNOWN && tag != CT_AND && tag != CT_OR && tag != CT_NOT;
+}
+
 /*
  * A "solid" condition always restricts the search_query: it can never
  * degrade to "everything" whatever the values, so it can carry an ANDNOT.
@@ -336,14 +671,10 @@ tree_solid(List *node)
 {
 	ListCell   *lc;
 
+	if (is_leaf(node))
+		return (LEAF_FLAGS(node) & LF_SOLID) != 0;
 	switch (NODE_TAG(node))
 	{
-		case CT_CAT:
-		case CT_PRIMARY:
-		case CT_AUTHOR:
-		case CT_RAW:
-		case CT_DATE:
-			return true;
 		case CT_AND:
 			for_each_from(lc, node, 1)
 				if (tree_solid(lfirst(lc)))
@@ -367,13 +698,10 @@ tree_exact(List *node)
 	bool		has_not = false;
 	bool		has_solid = false;
 
+	if (is_leaf(node))
+		return (LEAF_FLAGS(node) & LF_EXACT) != 0;
 	switch (NODE_TAG(node))
 	{
-		case CT_ID:
-		case CT_CAT:
-		case CT_AUTHOR:
-		case CT_RAW:
-			return true;
 		case CT_NOT:
 			return tree_exact(lsecond(node));
 		case CT_OR:
@@ -413,63 +741,86 @@ mentions_filter_column_walker(Node *node, ClassifyContext *cx)
 }
 
 static void
-report_inexact_filter(Expr *clause)
+report_inexact_filter(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
 			 errmsg("condition on an arXiv filter column cannot be sent to arXiv"),
-			 errdetail("The columns \"category\", \"author\" and \"search\" only support conditions arXiv evaluates: column = value or column IN (...), combined with AND, OR and NOT with other such conditions."),
+			 errdetail("The columns \"category\", \"author\" and \"search\" only support conditions arXiv evaluates: column = value, column IN (...) or category LIKE 'archive.%%', combined with AND, OR and NOT with other such conditions."),
 			 errhint("To filter on categories or authors in PostgreSQL, use \"categories\" or \"authors\", e.g. 'cs.OS' = ANY(categories).")));
 }
 
 /*
- * Split the restriction clauses of baserel into those sent to arXiv (as
- * condition trees, *pushed) and those PostgreSQL must evaluate (*local, as
- * RestrictInfos; this includes pushed but inexact ones).  The value
- * expressions of the trees are returned in *exprs.
+ * Split clauses (RestrictInfos) into those sent to arXiv (as condition
+ * trees, appended to *pushed) and those PostgreSQL must evaluate (appended
+ * to *local; pushed but inexact ones included).  Value expressions are
+ * appended to *exprs.  With allow_outer, the clauses are join clauses of a
+ * parameterized path and only id conditions are taken.
  */
 void
-arxiv_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
-						  ArxivField *fields, const char *table_query,
+arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
+						  List *clauses, bool allow_outer, bool has_solid,
 						  List **pushed, List **local, List **exprs)
 {
-	ClassifyContext cx = {baserel, fields, NIL};
+	ClassifyContext cx = {baserel, fields, allow_outer, *exprs};
 	List	   *trees = NIL;
-	bool		has_solid = table_query != NULL;
+	bool		has_ids = false;
 	ListCell   *lc;
 	ListCell   *lc2;
 
-	*pushed = NIL;
-	*local = NIL;
-	foreach(lc, baserel->baserestrictinfo)
+	foreach(lc, *pushed)
+		has_ids |= NODE_TAG((List *) lfirst(lc)) == CT_ID;
+	foreach(lc, clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		List	   *tree = translate_clause(&cx, ri->clause, true);
 
+		if (allow_outer && NODE_TAG(tree) != CT_ID)
+		{
+			cx.exprs = list_truncate(cx.exprs, list_length(*exprs));
+			tree = make_unknown();
+		}
 		trees = lappend(trees, tree);
 		has_solid |= tree_solid(tree);
+		has_ids |= NODE_TAG(tree) == CT_ID;
+		*exprs = cx.exprs;
 	}
 
-	forboth(lc, baserel->baserestrictinfo, lc2, trees)
+	forboth(lc, clauses, lc2, trees)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		List	   *tree = lfirst(lc2);
+		CondTag		tag = NODE_TAG(tree);
 		bool		exact = tree_exact(tree);
+		bool		push = tag != CT_UNKNOWN;
 
 		/* a top-level NOT needs a positive side to be subtracted from */
-		if (NODE_TAG(tree) == CT_NOT && !has_solid)
-			exact = false;
-		if (NODE_TAG(tree) != CT_UNKNOWN &&
-			(NODE_TAG(tree) != CT_NOT || has_solid))
+		if (tag == CT_NOT && !has_solid)
+			exact = push = false;
+		/* a version only narrows ids */
+		if (tag == CT_VERSION && !has_ids)
+			exact = push = false;
+		if (push)
 			*pushed = lappend(*pushed, tree);
 		if (!exact)
 		{
 			if (mentions_filter_column_walker((Node *) ri->clause, &cx))
-				report_inexact_filter(ri->clause);
+				report_inexact_filter();
 			*local = lappend(*local, ri);
 		}
 	}
-	*exprs = cx.exprs;
+}
+
+/*
+ * Whether clause is a "published" comparison: pushed, widened to whole
+ * minutes, and so rejecting at most the few rows of the widening.
+ */
+bool
+arxiv_is_published_range(RelOptInfo *baserel, ArxivField *fields, Expr *clause)
+{
+	ClassifyContext cx = {baserel, fields, false, NIL};
+
+	return NODE_TAG(translate_clause(&cx, clause, true)) == CT_DATE;
 }
 
 /*
@@ -491,6 +842,37 @@ arxiv_tree_restricts(List *pushed, const char *table_query)
 			return true;
 	}
 	return false;
+}
+
+/* Whether some pushed condition is an id list (for estimates). */
+int
+arxiv_tree_id_count(List *pushed, List *exprs)
+{
+	ListCell   *lc;
+	int			best = -1;
+
+	foreach(lc, pushed)
+	{
+		List	   *tree = lfirst(lc);
+		Expr	   *value;
+		bool		is_const;
+		int			n;
+
+		if (NODE_TAG(tree) != CT_ID)
+			continue;
+		value = list_nth(exprs, LEAF_EXPR(tree));
+		if (LEAF_MODE(tree) == VM_SCALAR)
+			n = 1;
+		else
+		{
+			List	   *vals = const_text_array(value, &is_const);
+
+			n = is_const ? list_length(vals) : 50;
+		}
+		if (best < 0 || n < best)
+			best = n;
+	}
+	return best;
 }
 
 /* ---------------------------------------------------------------------
@@ -517,19 +899,25 @@ text_value_utf8(Datum value)
 	return pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 
-/* The non-NULL text values of a leaf: one, or the elements of an array. */
+/*
+ * The non-NULL text values of a leaf: one, or the elements of an array.
+ * *null_scalar tells a NULL scalar (which matches nothing) from an empty
+ * array.
+ */
 static List *
-leaf_values(BuildContext *bc, List *node)
+leaf_values(BuildContext *bc, List *node, bool *null_scalar)
 {
 	int			idx = LEAF_EXPR(node);
+	ValueMode	mode = LEAF_MODE(node);
 	List	   *result = NIL;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			nelems;
 
+	*null_scalar = bc->isnull[idx];
 	if (bc->isnull[idx])
 		return NIL;
-	if (LEAF_ARG(node) == VM_SCALAR)
+	if (mode != VM_ANY && mode != VM_ALL)
 		return list_make1(text_value_utf8(bc->values[idx]));
 	deconstruct_array(DatumGetArrayTypeP(bc->values[idx]), TEXTOID, -1,
 					  false, TYPALIGN_INT, &elems, &nulls, &nelems);
@@ -539,46 +927,97 @@ leaf_values(BuildContext *bc, List *node)
 	return result;
 }
 
+/* combine per-value terms: AND for VM_ALL, else OR */
 static AqNode *
-build_category(BuildContext *bc, List *node, bool exact)
+combine_values(BuildContext *bc, List *node, AqNode *(*term) (BuildContext *, List *, const char *))
 {
-	AqNode	   *result = aq_false(bc->arena);
+	bool		all = LEAF_MODE(node) == VM_ALL;
+	bool		null_scalar;
+	AqNode	   *result = all ? aq_true(bc->arena, true) : aq_false(bc->arena);
 	ListCell   *lc;
 
-	foreach(lc, leaf_values(bc, node))
+	foreach(lc, leaf_values(bc, node, &null_scalar))
 	{
-		AqNode	   *term = aq_category(bc->arena, lfirst(lc), false);
+		AqNode	   *t = term(bc, node, lfirst(lc));
 
-		if (!exact)
-			term = aq_and(bc->arena, term, aq_true(bc->arena, false));
-		result = aq_or(bc->arena, result, term);
-		if (exact)
-			bc->req->category_values = lappend(bc->req->category_values,
-											   lfirst(lc));
+		result = all ? aq_and(bc->arena, result, t) : aq_or(bc->arena, result, t);
 	}
 	return result;
 }
 
 static AqNode *
-build_author(BuildContext *bc, List *node)
+category_term(BuildContext *bc, List *node, const char *value)
 {
-	AqNode	   *result = aq_false(bc->arena);
+	bool		exact = (LEAF_FLAGS(node) & LF_EXACT) != 0;
+
+	if (LEAF_MODE(node) == VM_PREFIX)
+	{
+		/* 'cs.%' -> cat:cs.* */
+		char	   *prefix = pnstrdup(value, strlen(value) - 1);
+		AqNode	   *t = aq_category(bc->arena, prefix, true);
+
+		if (exact && t->kind == AQ_TERM)
+			bc->req->category_prefixes = lappend(bc->req->category_prefixes, prefix);
+		return exact ? t : aq_and(bc->arena, t, aq_true(bc->arena, false));
+	}
+	if (exact)
+	{
+		bc->req->category_values = lappend(bc->req->category_values,
+										   pstrdup(value));
+		return aq_category(bc->arena, value, false);
+	}
+	/* a real column may hold what arXiv cannot search for (ACM classes) */
+	if (!aq_valid_category(value))
+		return aq_true(bc->arena, false);
+	return aq_and(bc->arena, aq_category(bc->arena, value, false),
+				  aq_true(bc->arena, false));
+}
+
+static AqNode *
+author_term(BuildContext *bc, List *node, const char *value)
+{
+	bool		exact = (LEAF_FLAGS(node) & LF_EXACT) != 0;
+
+	/* a name without words names nobody arXiv can find */
+	if (aq_count_words(value) == 0)
+		return exact ? aq_false(bc->arena) : aq_true(bc->arena, false);
+	return aq_words(bc->arena, "au", value, exact);
+}
+
+static const char *
+text_prefix(ArxivField field)
+{
+	switch (field)
+	{
+		case AF_TITLE:
+			return "ti";
+		case AF_ABSTRACT:
+			return "abs";
+		case AF_COMMENT:
+			return "co";
+		default:
+			return "jr";
+	}
+}
+
+static AqNode *
+text_term(BuildContext *bc, List *node, const char *pattern)
+{
+	AqNode	   *result = aq_true(bc->arena, false);
 	ListCell   *lc;
 
-	foreach(lc, leaf_values(bc, node))
-	{
-		/* a name without words names nobody */
-		if (aq_count_words(lfirst(lc)) > 0)
-			result = aq_or(bc->arena, result,
-						   aq_words(bc->arena, "au", lfirst(lc), true));
-	}
+	foreach(lc, pattern_words(pattern, LEAF_MODE(node)))
+		result = aq_and(bc->arena, result,
+						aq_words(bc->arena, text_prefix(LEAF_EXTRA(node)),
+								 lfirst(lc), false));
 	return result;
 }
 
 static AqNode *
 build_raw(BuildContext *bc, List *node)
 {
-	List	   *values = leaf_values(bc, node);
+	bool		null_scalar;
+	List	   *values = leaf_values(bc, node, &null_scalar);
 	const char *why;
 	AqNode	   *result;
 
@@ -605,14 +1044,25 @@ typedef struct DateRange
 	int64		hi;
 } DateRange;
 
-static int64
-floor_minute(TimestampTz t)
+int64
+arxiv_floor_minute(TimestampTz t)
 {
 	int64		m = t / USECS_PER_MINUTE;
 
 	if (t < 0 && t % USECS_PER_MINUTE != 0)
 		m--;
 	return m;
+}
+
+static TimestampTz
+timestamp_value(Datum value, Oid type)
+{
+	if (type == DATEOID)
+		return DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, value));
+	if (type == TIMESTAMPOID)
+		return DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz,
+													   value));
+	return DatumGetTimestampTz(value);
 }
 
 /*
@@ -623,18 +1073,10 @@ floor_minute(TimestampTz t)
 static void
 add_date_bound(DateRange *range, DateOp dop, Datum value, Oid type)
 {
-	TimestampTz t;
+	TimestampTz t = timestamp_value(value, type);
 	int64		m;
 
 	range->present = true;
-	if (type == DATEOID)
-		t = DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, value));
-	else if (type == TIMESTAMPOID)
-		t = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz,
-													value));
-	else
-		t = DatumGetTimestampTz(value);
-
 	if (TIMESTAMP_NOT_FINITE(t))
 	{
 		bool		pos = TIMESTAMP_IS_NOEND(t);
@@ -645,7 +1087,7 @@ add_date_bound(DateRange *range, DateOp dop, Datum value, Oid type)
 			range->empty = true;
 		return;
 	}
-	m = floor_minute(t);
+	m = arxiv_floor_minute(t);
 	if (dop != DOP_LT && dop != DOP_LE)
 	{
 		if (!range->has_lo || m - 1 > range->lo)
@@ -660,20 +1102,23 @@ add_date_bound(DateRange *range, DateOp dop, Datum value, Oid type)
 	}
 }
 
-static void
-format_minute(int64 minutes, char *buf, const char *fallback)
+/* YYYYMMDDHHMM (GMT) of a minute count, clamped to arXiv's usable years */
+void
+arxiv_format_minute(int64 minutes, char *buf)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
 
-	if (timestamp2tm(minutes * USECS_PER_MINUTE, NULL, &tm, &fsec, NULL, NULL) != 0 ||
-		tm.tm_year < 1980 || tm.tm_year > 9999)
-	{
-		strcpy(buf, fallback);
-		return;
-	}
-	snprintf(buf, 13, "%04d%02d%02d%02d%02d", tm.tm_year, tm.tm_mon,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min);
+	if (minutes < 0)
+		strcpy(buf, MIN_DATE);
+	else if (timestamp2tm(minutes * USECS_PER_MINUTE, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+			 tm.tm_year > 9999)
+		strcpy(buf, MAX_DATE);
+	else if (tm.tm_year < 1980)
+		strcpy(buf, MIN_DATE);
+	else
+		snprintf(buf, 13, "%04d%02d%02d%02d%02d", tm.tm_year, tm.tm_mon,
+				 tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
 static AqNode *
@@ -682,17 +1127,43 @@ build_date_range(BuildContext *bc, DateRange *range)
 	char		lo[13];
 	char		hi[13];
 
-	if (range->empty)
+	if (range->empty || (range->has_hi && range->has_lo && range->hi < range->lo))
 		return aq_false(bc->arena);
 	strcpy(lo, MIN_DATE);
 	strcpy(hi, MAX_DATE);
 	if (range->has_lo)
-		format_minute(range->lo, lo, range->lo < 0 ? MIN_DATE : MAX_DATE);
+		arxiv_format_minute(range->lo, lo);
 	if (range->has_hi)
-		format_minute(range->hi, hi, range->hi < 0 ? MIN_DATE : MAX_DATE);
-	if (range->has_hi && range->has_lo && range->hi < range->lo)
-		return aq_false(bc->arena);
+		arxiv_format_minute(range->hi, hi);
 	return aq_date_range(bc->arena, lo, hi, false);
+}
+
+/* the bounds of top-level "updated" conditions: the scan's stop condition */
+static void
+add_updated_bound(BuildContext *bc, List *node)
+{
+	ArxivRequest *req = bc->req;
+	DateOp		dop = (DateOp) LEAF_EXTRA(node);
+	TimestampTz t;
+
+	if (bc->isnull[LEAF_EXPR(node)])
+	{
+		req->impossible = true;
+		return;
+	}
+	t = timestamp_value(bc->values[LEAF_EXPR(node)], LEAF_TYPE(node));
+	if (dop == DOP_GE || dop == DOP_GT || dop == DOP_EQ)
+	{
+		if (!req->has_updated_lo || t > req->updated_lo)
+			req->updated_lo = t;
+		req->has_updated_lo = true;
+	}
+	if (dop == DOP_LE || dop == DOP_LT || dop == DOP_EQ)
+	{
+		if (!req->has_updated_hi || t < req->updated_hi)
+			req->updated_hi = t;
+		req->has_updated_hi = true;
+	}
 }
 
 /*
@@ -715,17 +1186,23 @@ build_and(BuildContext *bc, List *children)
 		switch (NODE_TAG(child))
 		{
 			case CT_DATE:
-				add_date_bound(&range, (DateOp) LEAF_ARG(child),
-							   bc->values[LEAF_EXPR(child)], DATE_TYPE(child));
 				if (bc->isnull[LEAF_EXPR(child)])
-					range.empty = true;
+					range.empty = range.present = true;
+				else
+					add_date_bound(&range, (DateOp) LEAF_EXTRA(child),
+								   bc->values[LEAF_EXPR(child)],
+								   LEAF_TYPE(child));
 				break;
 			case CT_NOT:
 				neg = aq_or(bc->arena, neg, build_node(bc, lsecond(child)));
 				has_neg = true;
 				break;
 			case CT_ID:
+			case CT_VERSION:
 				/* handled by the caller, in id_list */
+				break;
+			case CT_UPDATED:
+				add_updated_bound(bc, child);
 				break;
 			default:
 				pos = aq_and(bc->arena, pos, build_node(bc, child));
@@ -740,20 +1217,17 @@ build_and(BuildContext *bc, List *children)
 static AqNode *
 build_node(BuildContext *bc, List *node)
 {
-	AqNode	   *result = NULL;
+	AqNode	   *result;
 	ListCell   *lc;
 
 	switch (NODE_TAG(node))
 	{
-		case CT_UNKNOWN:
-		case CT_ID:
-			return aq_true(bc->arena, false);
 		case CT_CAT:
-			return build_category(bc, node, true);
-		case CT_PRIMARY:
-			return build_category(bc, node, false);
+			return combine_values(bc, node, category_term);
 		case CT_AUTHOR:
-			return build_author(bc, node);
+			return combine_values(bc, node, author_term);
+		case CT_TEXT:
+			return combine_values(bc, node, text_term);
 		case CT_RAW:
 			return build_raw(bc, node);
 		case CT_DATE:
@@ -765,34 +1239,74 @@ build_node(BuildContext *bc, List *node)
 			for_each_from(lc, node, 1)
 				result = aq_or(bc->arena, result, build_node(bc, lfirst(lc)));
 			return result;
-		case CT_NOT:
-			/* NOT without a positive side: not expressible */
+		default:
+			/* CT_NOT without a positive side, CT_UNKNOWN, nested ids */
 			return aq_true(bc->arena, false);
 	}
-	return result;
 }
 
-/* Intersect the id sets of the top-level id conditions into req->ids. */
+/* The version a top-level "version = N" asks for: 0 none, -1 NULL. */
+static int
+requested_version(BuildContext *bc, List *pushed)
+{
+	ListCell   *lc;
+	int			version = 0;
+
+	foreach(lc, pushed)
+	{
+		List	   *tree = lfirst(lc);
+		int			v;
+
+		if (NODE_TAG(tree) != CT_VERSION)
+			continue;
+		if (bc->isnull[LEAF_EXPR(tree)])
+			return -1;
+		v = DatumGetInt32(bc->values[LEAF_EXPR(tree)]);
+		if (v <= 0 || (version != 0 && v != version))
+			return -1;
+		version = v;
+	}
+	return version;
+}
+
+/*
+ * Intersect the id sets of the top-level id conditions into req->ids; a
+ * "version = N" condition turns each into that version's id.
+ */
 static void
 collect_ids(BuildContext *bc, List *pushed)
 {
 	ListCell   *lc;
 	List	   *ids = NIL;
 	bool		first = true;
+	int			version = requested_version(bc, pushed);
 
 	foreach(lc, pushed)
 	{
 		List	   *tree = lfirst(lc);
 		List	   *these = NIL;
 		ListCell   *lc2;
+		bool		null_scalar;
 
 		if (NODE_TAG(tree) != CT_ID)
 			continue;
 		/* ids outside arXiv's grammar match nothing and are not sent */
-		foreach(lc2, leaf_values(bc, tree))
-			if (aq_valid_id(lfirst(lc2), true) &&
-				!list_member(these, makeString(lfirst(lc2))))
-				these = lappend(these, makeString(lfirst(lc2)));
+		foreach(lc2, leaf_values(bc, tree, &null_scalar))
+		{
+			char	   *id = lfirst(lc2);
+
+			if (!aq_valid_id(id, true))
+				continue;
+			if (version > 0)
+			{
+				if (aq_valid_id(id, false))
+					id = psprintf("%sv%d", id, version);
+				else if (strcmp(strrchr(id, 'v') + 1, psprintf("%d", version)) != 0)
+					continue;
+			}
+			if (!list_member(these, makeString(id)))
+				these = lappend(these, makeString(id));
+		}
 		if (first)
 			ids = these;
 		else
@@ -809,13 +1323,13 @@ collect_ids(BuildContext *bc, List *pushed)
 	}
 	foreach(lc, ids)
 		bc->req->ids = lappend(bc->req->ids, strVal(lfirst(lc)));
-	if (bc->req->has_ids && bc->req->ids == NIL)
+	if (bc->req->has_ids && (bc->req->ids == NIL || version < 0))
 		bc->req->impossible = true;
 }
 
 /* the constant of a top-level "column = constant" on a filter column */
 static char *
-toplevel_value(BuildContext *bc, List *pushed, CondTag tag)
+toplevel_value(BuildContext *bc, List *pushed, CondTag tag, int flags)
 {
 	ListCell   *lc;
 
@@ -823,8 +1337,8 @@ toplevel_value(BuildContext *bc, List *pushed, CondTag tag)
 	{
 		List	   *tree = lfirst(lc);
 
-		if (NODE_TAG(tree) == tag && LEAF_ARG(tree) == VM_SCALAR &&
-			!bc->isnull[LEAF_EXPR(tree)])
+		if (NODE_TAG(tree) == tag && LEAF_MODE(tree) == VM_SCALAR &&
+			(LEAF_FLAGS(tree) & flags) == flags && !bc->isnull[LEAF_EXPR(tree)])
 			return TextDatumGetCString(bc->values[LEAF_EXPR(tree)]);
 	}
 	return NULL;
@@ -864,8 +1378,8 @@ arxiv_build_request(List *pushed, Datum *values, bool *isnull,
 	else if (root->kind != AQ_TRUE)
 		req->search_query = pstrdup(aq_serialize(bc.arena, root));
 
-	req->author_value = toplevel_value(&bc, pushed, CT_AUTHOR);
-	req->search_value = toplevel_value(&bc, pushed, CT_RAW);
+	req->author_value = toplevel_value(&bc, pushed, CT_AUTHOR, LF_EXACT);
+	req->search_value = toplevel_value(&bc, pushed, CT_RAW, 0);
 }
 
 static void
@@ -876,12 +1390,13 @@ append_param(StringInfo buf, AqArena *arena, const char *name, const char *value
 }
 
 /*
- * The URL of one page of the request.  When the parameters would make the
- * URL too long (long id lists), they are returned in *postfields to be sent
- * as a form body and the bare base URL is returned.
+ * The URL of one page.  When the parameters would make the URL too long
+ * (long id lists), they are returned in *postfields to be sent as a form
+ * body and the bare base URL is returned.
  */
 char *
-arxiv_request_url(const ArxivRequest *req, const char *base_url, long start,
+arxiv_request_url(const char *base_url, const char *search_query, List *ids,
+				  const char *sort_by, const char *sort_order, long start,
 				  int max_results, char **postfields)
 {
 	AqArena    *arena = arxiv_aq_arena();
@@ -889,23 +1404,23 @@ arxiv_request_url(const ArxivRequest *req, const char *base_url, long start,
 	StringInfoData url;
 
 	initStringInfo(&params);
-	if (req->search_query)
-		append_param(&params, arena, "search_query", req->search_query);
-	if (req->ids != NIL)
+	if (search_query)
+		append_param(&params, arena, "search_query", search_query);
+	if (ids != NIL)
 	{
-		StringInfoData ids;
+		StringInfoData idbuf;
 		ListCell   *lc;
 
-		initStringInfo(&ids);
-		foreach(lc, req->ids)
-			appendStringInfo(&ids, "%s%s", ids.len > 0 ? "," : "",
+		initStringInfo(&idbuf);
+		foreach(lc, ids)
+			appendStringInfo(&idbuf, "%s%s", idbuf.len > 0 ? "," : "",
 							 (char *) lfirst(lc));
-		append_param(&params, arena, "id_list", ids.data);
+		append_param(&params, arena, "id_list", idbuf.data);
 	}
-	if (req->sort_by)
+	if (sort_by)
 	{
-		append_param(&params, arena, "sortBy", req->sort_by);
-		append_param(&params, arena, "sortOrder", req->sort_order);
+		append_param(&params, arena, "sortBy", sort_by);
+		append_param(&params, arena, "sortOrder", sort_order);
 	}
 	appendStringInfo(&params, "&start=%ld&max_results=%d", start, max_results);
 

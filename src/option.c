@@ -330,7 +330,7 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 
 	opts->base_url = ARXIV_DEFAULT_BASE_URL;
 	opts->request_interval = 3.0;
-	opts->page_size = 500;
+	opts->page_size = 1000;
 	opts->timeout = 60.0;
 	opts->max_retries = 3;
 	opts->user_agent = NULL;

@@ -244,13 +244,16 @@ is_category_part(const char **pp)
 	return true;
 }
 
-/* archive or archive.subject, e.g. hep-th, cs.OS, cond-mat.str-el */
+/*
+ * archive or archive.subject, e.g. hep-th, cs.OS, cond-mat.str-el.  Archive
+ * names are lowercase, which also keeps operator words (OR, AND, TO) out.
+ */
 bool
 aq_valid_category(const char *value)
 {
 	const char *p = value;
 
-	if (!is_category_part(&p))
+	if (!(*p >= 'a' && *p <= 'z') || !is_category_part(&p))
 		return false;
 	if (*p == '.')
 	{

@@ -1,0 +1,1467 @@
+/*-------------------------------------------------------------------------
+ *
+ * atom.c
+ *	  Streaming parser for arXiv API Atom feeds, built on libxml2's SAX2
+ *	  push parser.
+ *
+ * Design rules:
+ *
+ * - This is the only file of arxiv_fdw that includes libxml2, and it
+ *	 includes no PostgreSQL header: memory comes from malloc/free, and no
+ *	 path longjmps or aborts.  Every failure, including out-of-memory, turns
+ *	 into an AtomStatus that the caller maps to an ereport.
+ *
+ * - The input is untrusted.  Entities are never substituted (no
+ *	 XML_PARSE_NOENT), nothing is fetched (XML_PARSE_NONET, no DTD loading),
+ *	 and any DOCTYPE stops the parse with ATOM_ERR_FORBIDDEN: arXiv never
+ *	 sends one, and refusing it up front is what makes entity-expansion and
+ *	 external-entity attacks fail cleanly instead of merely slowly.  Nesting
+ *	 depth, the length of each text field, the bytes of one entry and the
+ *	 number of authors, affiliations and categories are capped
+ *	 (ATOM_ERR_LIMIT), so memory stays bounded whatever the server sends.
+ *
+ * - Elements are recognised by namespace URI and local name, never by
+ *	 prefix, and never by position among their siblings: the two generations
+ *	 of the arXiv backend differ in both.  The string comparisons happen
+ *	 once, at the start tag; what the element turned out to be is pushed as
+ *	 a small ElemKind on a fixed-size stack, so end tags and character data
+ *	 cost no comparisons at all.
+ *
+ * - Text is appended straight into one string pool per entry, collapsing
+ *	 whitespace on the fly; fields are remembered as offsets into the pool
+ *	 because the pool may move when it grows.  The pool and all arrays are
+ *	 reused from entry to entry, so a steady-state parse does not call
+ *	 malloc at all.  The AtomEntry handed to the callback points into them.
+ *
+ * - Errors are sticky and the first one wins: once a status other than
+ *	 ATOM_OK is recorded, libxml2 is never called again except to free the
+ *	 context, and every later call returns the same status.  libxml2's
+ *	 messages arrive through a structured handler installed on this
+ *	 parser's own context, never the process-wide one (the backend may use
+ *	 libxml2 for the xml type at the same time).
+ *
+ * IDENTIFICATION
+ *	  src/atom.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+
+#include "atom.h"
+
+#define ATOM_NS			"http://www.w3.org/2005/Atom"
+#define OPENSEARCH_NS	"http://a9.com/-/spec/opensearch/1.1/"
+#define ARXIV_NS		"http://arxiv.org/schemas/atom"
+
+/*
+ * Limits.  They are far above anything arXiv sends (the largest author lists
+ * have a few thousand names) yet keep a hostile or broken response from
+ * exhausting memory.
+ */
+#define ATOM_MAX_DEPTH			64	/* open elements, root included */
+#define ATOM_MAX_FIELD_BYTES	(4 * 1024 * 1024)	/* one text field */
+#define ATOM_MAX_ENTRY_BYTES	(64 * 1024 * 1024)	/* all text of one entry */
+#define ATOM_MAX_AUTHORS		100000	/* per entry */
+#define ATOM_MAX_CATEGORIES		1000	/* per entry */
+#define ATOM_MAX_AFFILIATIONS	1000	/* per author */
+
+/* xmlParseChunk takes an int length; larger feeds are passed in pieces */
+#define ATOM_MAX_CHUNK			(1024 * 1024 * 1024)
+
+#define ATOM_ERRMSG_SIZE		256
+
+/* offset meaning "field absent" */
+#define NO_STR					((size_t) -1)
+
+/* libxml2 2.12 made the structured error handler take a const pointer */
+#if LIBXML_VERSION >= 21200
+#define ATOM_XMLERROR_CONST const
+#else
+#define ATOM_XMLERROR_CONST
+#endif
+
+/* What an open element was recognised as at its start tag. */
+typedef enum ElemKind
+{
+	EK_IGNORED,					/* unknown element: its subtree is skipped */
+	EK_FEED,
+	EK_FEED_TITLE,
+	EK_TOTAL_RESULTS,
+	EK_START_INDEX,
+	EK_ITEMS_PER_PAGE,
+	EK_ENTRY,
+	EK_ENTRY_FIELD,				/* single-valued text field of an entry */
+	EK_AUTHOR,
+	EK_AUTHOR_NAME,
+	EK_AFFILIATION
+} ElemKind;
+
+/* Single-valued string fields of an entry, stored as pool offsets. */
+typedef enum EntryField
+{
+	F_ID,
+	F_TITLE,
+	F_SUMMARY,
+	F_PUBLISHED,
+	F_UPDATED,
+	F_COMMENT,
+	F_JOURNAL_REF,
+	F_DOI,
+	F_PRIMARY_CATEGORY,
+	F_ABS_URL,
+	F_PDF_URL,
+	NUM_ENTRY_FIELDS
+} EntryField;
+
+typedef struct ElemFrame
+{
+	unsigned char kind;			/* ElemKind */
+	unsigned char field;		/* EntryField, for EK_ENTRY_FIELD */
+} ElemFrame;
+
+typedef struct AuthorRec
+{
+	size_t		name;			/* pool offset or NO_STR */
+	int			first_aff;		/* index of its first affiliation in affs */
+	int			naffs;
+} AuthorRec;
+
+typedef struct StrPool
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} StrPool;
+
+struct AtomParser
+{
+	xmlParserCtxtPtr ctxt;
+	AtomEntryCallback callback;
+	void	   *arg;
+
+	AtomStatus	status;			/* first error, sticky */
+	bool		finished;		/* atom_parser_finish was called */
+	bool		root_closed;	/* </feed> was seen */
+	bool		bad_root;		/* root is not an Atom feed: see reject_root */
+
+	ElemFrame	stack[ATOM_MAX_DEPTH];
+	int			depth;			/* number of open elements */
+
+	/* text capture: at most one element at a time collects its text */
+	bool		capturing;
+	int			cap_depth;		/* stack index of the capturing element */
+	size_t		cap_start;		/* where its text starts in the pool */
+	bool		cap_space;		/* whitespace seen since the last character */
+
+	/* the entry being parsed, as pool offsets and indexes */
+	StrPool		pool;
+	size_t		fields[NUM_ENTRY_FIELDS];
+	AuthorRec  *authors;
+	int			nauthors;
+	int			maxauthors;
+	size_t	   *affs;
+	int			naffs;
+	int			maxaffs;
+	size_t	   *cats;
+	int			ncats;
+	int			maxcats;
+
+	/* the same entry as pointers, rebuilt for each callback */
+	AtomEntry	entry;
+	AtomAuthor *out_authors;
+	int			max_out_authors;
+	char	  **out_affs;
+	int			max_out_affs;
+	char	  **out_cats;
+	int			max_out_cats;
+
+	AtomFeedInfo info;
+	char		errmsg[ATOM_ERRMSG_SIZE];
+	char		bad_root_msg[ATOM_ERRMSG_SIZE];
+	char		generic_msg[ATOM_ERRMSG_SIZE];	/* see generic_error */
+};
+
+static void sax_start_element(void *ctx, const xmlChar *localname,
+							  const xmlChar *prefix, const xmlChar *uri,
+							  int nb_namespaces, const xmlChar **namespaces,
+							  int nb_attributes, int nb_defaulted,
+							  const xmlChar **attributes);
+static void sax_end_element(void *ctx, const xmlChar *localname,
+							const xmlChar *prefix, const xmlChar *uri);
+static void sax_characters(void *ctx, const xmlChar *ch, int len);
+static void sax_internal_subset(void *ctx, const xmlChar *name,
+								const xmlChar *external_id,
+								const xmlChar *system_id);
+static void sax_entity_decl(void *ctx, const xmlChar *name, int type,
+							const xmlChar *public_id,
+							const xmlChar *system_id, xmlChar *content);
+static void sax_structured_error(void *ctx,
+								 ATOM_XMLERROR_CONST xmlError *error);
+static AtomStatus set_error(AtomParser *p, AtomStatus status,
+							bool stop_parser, const char *fmt,...)
+#if defined(__GNUC__) || defined(__clang__)
+			__attribute__((format(printf, 4, 5)))
+#endif
+			;
+
+
+/*
+ * Record the first error.  stop_parser asks libxml2 to stop at once; it is
+ * only safe from a SAX content callback, not from libxml2's error handler,
+ * which libxml2 calls in the middle of its own bookkeeping.  Returns the
+ * status now in force.
+ */
+static AtomStatus
+set_error(AtomParser *p, AtomStatus status, bool stop_parser,
+		  const char *fmt,...)
+{
+	va_list		ap;
+
+	if (p->status != ATOM_OK)
+		return p->status;
+
+	p->status = status;
+	va_start(ap, fmt);
+	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+	va_end(ap);
+
+	if (stop_parser && p->ctxt != NULL)
+		xmlStopParser(p->ctxt);
+	return status;
+}
+
+/*
+ * Grow an array to hold at least "needed" elements, doubling its capacity.
+ * Returns the (possibly moved) array, or NULL with the old one intact.
+ */
+static void *
+grow_array(void *array, int *capacity, int needed, size_t elemsize)
+{
+	size_t		newcap;
+	void	   *newarray;
+
+	/* allocate even for zero elements, so that NULL always means failure */
+	if (needed <= *capacity && array != NULL)
+		return array;
+
+	newcap = *capacity > 0 ? (size_t) *capacity : 16;
+	while (newcap < (size_t) needed)
+		newcap *= 2;
+	if (newcap > INT_MAX)
+		newcap = INT_MAX;
+
+	newarray = realloc(array, newcap * elemsize);
+	if (newarray == NULL)
+		return NULL;
+	*capacity = (int) newcap;
+	return newarray;
+}
+
+/*
+ * Make room for "extra" more bytes in the string pool.  The cap on one
+ * entry's bytes bounds the pool whatever the input looks like.
+ */
+static bool
+pool_reserve(AtomParser *p, size_t extra)
+{
+	StrPool    *pool = &p->pool;
+	size_t		need;
+	size_t		newcap;
+	char	   *newdata;
+
+	if (extra > ATOM_MAX_ENTRY_BYTES ||
+		pool->len > ATOM_MAX_ENTRY_BYTES - extra)
+	{
+		set_error(p, ATOM_ERR_LIMIT, true,
+				  "entry text exceeds %d bytes", ATOM_MAX_ENTRY_BYTES);
+		return false;
+	}
+	need = pool->len + extra;
+	if (need <= pool->cap)
+		return true;
+
+	newcap = pool->cap > 0 ? pool->cap : 4096;
+	while (newcap < need)
+		newcap *= 2;
+
+	newdata = realloc(pool->data, newcap);
+	if (newdata == NULL)
+	{
+		set_error(p, ATOM_ERR_OOM, true, "out of memory");
+		return false;
+	}
+	pool->data = newdata;
+	pool->cap = newcap;
+	return true;
+}
+
+/* Start collecting the text of the element just pushed on the stack. */
+static void
+begin_capture(AtomParser *p)
+{
+	p->capturing = true;
+	p->cap_depth = p->depth - 1;
+	p->cap_start = p->pool.len;
+	p->cap_space = false;
+}
+
+/*
+ * Append text to the capture, collapsing every run of XML whitespace into
+ * one space.  Leading whitespace is dropped, and trailing whitespace only
+ * ever sets cap_space, so the result comes out trimmed without a second
+ * pass.  Chunk boundaries don't matter since cap_space carries over.
+ */
+static void
+append_text(AtomParser *p, const char *s, size_t n)
+{
+	char	   *start;
+	char	   *out;
+	size_t		i;
+
+	/* one byte more than n: a pending space may be flushed first */
+	if (!pool_reserve(p, n + 1))
+		return;
+
+	start = p->pool.data + p->cap_start;
+	out = p->pool.data + p->pool.len;
+	for (i = 0; i < n; i++)
+	{
+		char		c = s[i];
+
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+		{
+			p->cap_space = true;
+			continue;
+		}
+		if (p->cap_space)
+		{
+			if (out != start)
+				*out++ = ' ';
+			p->cap_space = false;
+		}
+		*out++ = c;
+	}
+	p->pool.len = (size_t) (out - p->pool.data);
+
+	if (p->pool.len - p->cap_start > ATOM_MAX_FIELD_BYTES)
+		set_error(p, ATOM_ERR_LIMIT, true,
+				  "text field exceeds %d bytes", ATOM_MAX_FIELD_BYTES);
+}
+
+/*
+ * Append an attribute value.  Without entity substitution libxml2's SAX2
+ * interface hands "&amp;" and "&#38;" in attribute values over as the five
+ * characters "&#38;", expecting the consumer to re-parse them (2.9 through
+ * 2.15 at least).  A bare '&' cannot occur in a well-formed attribute
+ * value, so every "&#38;" seen here stands for one '&'; a bare '&', should
+ * a later libxml2 pass one through, is kept as it is.
+ */
+static void
+append_attribute(AtomParser *p, const char *s, const char *end)
+{
+	while (s < end && p->status == ATOM_OK)
+	{
+		const char *amp = memchr(s, '&', (size_t) (end - s));
+
+		if (amp == NULL)
+		{
+			append_text(p, s, (size_t) (end - s));
+			break;
+		}
+		append_text(p, s, (size_t) (amp - s));
+		append_text(p, "&", 1);
+		if (end - amp >= 5 && memcmp(amp, "&#38;", 5) == 0)
+			s = amp + 5;
+		else
+			s = amp + 1;
+	}
+}
+
+/*
+ * Finish the capture: NUL-terminate it and return its pool offset, or
+ * NO_STR after an error.
+ */
+static size_t
+end_capture(AtomParser *p)
+{
+	p->capturing = false;
+	if (!pool_reserve(p, 1))
+		return NO_STR;
+	p->pool.data[p->pool.len++] = '\0';
+	return p->cap_start;
+}
+
+/*
+ * Capture an attribute value as a whole string; returns its pool offset.
+ * Only called for children of <entry>, where no text capture is open.
+ */
+static size_t
+capture_attribute(AtomParser *p, const xmlChar *value, const xmlChar *end)
+{
+	p->cap_start = p->pool.len;
+	p->cap_space = false;
+	append_attribute(p, (const char *) value, (const char *) end);
+	return p->status == ATOM_OK ? end_capture(p) : NO_STR;
+}
+
+/*
+ * Find an unqualified attribute by local name in SAX2's attribute array
+ * (five pointers per attribute: localname, prefix, URI, value, end).
+ */
+static bool
+find_attribute(int nb_attributes, const xmlChar **attributes,
+			   const char *name, const xmlChar **value, const xmlChar **end)
+{
+	int			i;
+
+	for (i = 0; i < nb_attributes; i++)
+	{
+		const xmlChar **a = attributes + i * 5;
+
+		if (a[2] == NULL && strcmp((const char *) a[0], name) == 0)
+		{
+			*value = a[3];
+			*end = a[4];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+attribute_equals(const xmlChar *value, const xmlChar *end, const char *s)
+{
+	size_t		len = strlen(s);
+
+	return (size_t) (end - value) == len && memcmp(value, s, len) == 0;
+}
+
+/* Reset the per-entry state at <entry>; the buffers are kept. */
+static void
+begin_entry(AtomParser *p)
+{
+	int			i;
+
+	p->pool.len = 0;
+	for (i = 0; i < NUM_ENTRY_FIELDS; i++)
+		p->fields[i] = NO_STR;
+	p->nauthors = 0;
+	p->naffs = 0;
+	p->ncats = 0;
+}
+
+/*
+ * <link>: rel="alternate" (the default when rel is absent, RFC 4287
+ * 4.2.7.2) is the abstract page, title="pdf" the PDF.  Other links, such as
+ * the DOI link, are ignored.  The first of each kind wins.
+ */
+static void
+handle_link(AtomParser *p, int nb_attributes, const xmlChar **attributes)
+{
+	const xmlChar *href;
+	const xmlChar *href_end;
+	const xmlChar *v;
+	const xmlChar *v_end;
+	EntryField	field;
+
+	if (!find_attribute(nb_attributes, attributes, "href", &href, &href_end))
+		return;
+
+	if (find_attribute(nb_attributes, attributes, "title", &v, &v_end) &&
+		attribute_equals(v, v_end, "pdf"))
+		field = F_PDF_URL;
+	else if (!find_attribute(nb_attributes, attributes, "rel", &v, &v_end) ||
+			 attribute_equals(v, v_end, "alternate"))
+		field = F_ABS_URL;
+	else
+		return;
+
+	if (p->fields[field] == NO_STR)
+		p->fields[field] = capture_attribute(p, href, href_end);
+}
+
+/* <category term=...>, in document order. */
+static void
+handle_category(AtomParser *p, int nb_attributes, const xmlChar **attributes)
+{
+	const xmlChar *term;
+	const xmlChar *term_end;
+	size_t		off;
+	size_t	   *cats;
+
+	if (!find_attribute(nb_attributes, attributes, "term", &term, &term_end))
+		return;
+	if (p->ncats >= ATOM_MAX_CATEGORIES)
+	{
+		set_error(p, ATOM_ERR_LIMIT, true,
+				  "entry has more than %d categories", ATOM_MAX_CATEGORIES);
+		return;
+	}
+	cats = grow_array(p->cats, &p->maxcats, p->ncats + 1, sizeof(size_t));
+	if (cats == NULL)
+	{
+		set_error(p, ATOM_ERR_OOM, true, "out of memory");
+		return;
+	}
+	p->cats = cats;
+
+	off = capture_attribute(p, term, term_end);
+	if (off != NO_STR)
+		p->cats[p->ncats++] = off;
+}
+
+/* <arxiv:primary_category term=...>; the first one wins. */
+static void
+handle_primary_category(AtomParser *p, int nb_attributes,
+						const xmlChar **attributes)
+{
+	const xmlChar *term;
+	const xmlChar *term_end;
+
+	if (p->fields[F_PRIMARY_CATEGORY] == NO_STR &&
+		find_attribute(nb_attributes, attributes, "term", &term, &term_end))
+		p->fields[F_PRIMARY_CATEGORY] = capture_attribute(p, term, term_end);
+}
+
+/* <author>: open a new author record. */
+static void
+begin_author(AtomParser *p)
+{
+	AuthorRec  *authors;
+
+	if (p->nauthors >= ATOM_MAX_AUTHORS)
+	{
+		set_error(p, ATOM_ERR_LIMIT, true,
+				  "entry has more than %d authors", ATOM_MAX_AUTHORS);
+		return;
+	}
+	authors = grow_array(p->authors, &p->maxauthors, p->nauthors + 1,
+						 sizeof(AuthorRec));
+	if (authors == NULL)
+	{
+		set_error(p, ATOM_ERR_OOM, true, "out of memory");
+		return;
+	}
+	p->authors = authors;
+	p->authors[p->nauthors].name = NO_STR;
+	p->authors[p->nauthors].first_aff = p->naffs;
+	p->authors[p->nauthors].naffs = 0;
+	p->nauthors++;
+}
+
+/*
+ * <arxiv:affiliation> ends: add it to the current author.  An author's
+ * affiliations are contiguous in affs because they are only ever appended
+ * while that author is open.
+ */
+static void
+add_affiliation(AtomParser *p, size_t off)
+{
+	AuthorRec  *author = &p->authors[p->nauthors - 1];
+	size_t	   *affs;
+
+	if (author->naffs >= ATOM_MAX_AFFILIATIONS)
+	{
+		set_error(p, ATOM_ERR_LIMIT, true,
+				  "author has more than %d affiliations",
+				  ATOM_MAX_AFFILIATIONS);
+		return;
+	}
+	affs = grow_array(p->affs, &p->maxaffs, p->naffs + 1, sizeof(size_t));
+	if (affs == NULL)
+	{
+		set_error(p, ATOM_ERR_OOM, true, "out of memory");
+		return;
+	}
+	p->affs = affs;
+	p->affs[p->naffs++] = off;
+	author->naffs++;
+}
+
+/*
+ * Classify a child of an element of kind "parent".  Only the elements the
+ * parser extracts get a kind of their own; everything else, including
+ * children of text fields, is EK_IGNORED, so captures never nest.
+ */
+static ElemKind
+classify_element(ElemKind parent, const char *uri, const char *name,
+				 EntryField *field)
+{
+	if (uri == NULL)
+		return EK_IGNORED;
+
+	switch (parent)
+	{
+		case EK_FEED:
+			if (strcmp(uri, ATOM_NS) == 0)
+			{
+				if (strcmp(name, "entry") == 0)
+					return EK_ENTRY;
+				if (strcmp(name, "title") == 0)
+					return EK_FEED_TITLE;
+			}
+			else if (strcmp(uri, OPENSEARCH_NS) == 0)
+			{
+				if (strcmp(name, "totalResults") == 0)
+					return EK_TOTAL_RESULTS;
+				if (strcmp(name, "startIndex") == 0)
+					return EK_START_INDEX;
+				if (strcmp(name, "itemsPerPage") == 0)
+					return EK_ITEMS_PER_PAGE;
+			}
+			return EK_IGNORED;
+
+		case EK_ENTRY:
+			if (strcmp(uri, ATOM_NS) == 0)
+			{
+				static const struct
+				{
+					const char *name;
+					EntryField	field;
+				}			atom_fields[] =
+				{
+					{"id", F_ID},
+					{"title", F_TITLE},
+					{"summary", F_SUMMARY},
+					{"published", F_PUBLISHED},
+					{"updated", F_UPDATED},
+				};
+				size_t		i;
+
+				if (strcmp(name, "author") == 0)
+					return EK_AUTHOR;
+				for (i = 0; i < sizeof(atom_fields) / sizeof(atom_fields[0]); i++)
+				{
+					if (strcmp(name, atom_fields[i].name) == 0)
+					{
+						*field = atom_fields[i].field;
+						return EK_ENTRY_FIELD;
+					}
+				}
+			}
+			else if (strcmp(uri, ARXIV_NS) == 0)
+			{
+				if (strcmp(name, "comment") == 0)
+					*field = F_COMMENT;
+				else if (strcmp(name, "journal_ref") == 0)
+					*field = F_JOURNAL_REF;
+				else if (strcmp(name, "doi") == 0)
+					*field = F_DOI;
+				else
+					return EK_IGNORED;
+				return EK_ENTRY_FIELD;
+			}
+			return EK_IGNORED;
+
+		case EK_AUTHOR:
+			if (strcmp(uri, ATOM_NS) == 0 && strcmp(name, "name") == 0)
+				return EK_AUTHOR_NAME;
+			if (strcmp(uri, ARXIV_NS) == 0 && strcmp(name, "affiliation") == 0)
+				return EK_AFFILIATION;
+			return EK_IGNORED;
+
+		default:
+			return EK_IGNORED;
+	}
+}
+
+/*
+ * Empty elements that carry their data in attributes.  They are handled
+ * entirely at the start tag and their subtree is ignored.
+ */
+static void
+handle_attribute_element(AtomParser *p, const char *uri, const char *name,
+						 int nb_attributes, const xmlChar **attributes)
+{
+	if (strcmp(uri, ATOM_NS) == 0)
+	{
+		if (strcmp(name, "link") == 0)
+			handle_link(p, nb_attributes, attributes);
+		else if (strcmp(name, "category") == 0)
+			handle_category(p, nb_attributes, attributes);
+	}
+	else if (strcmp(uri, ARXIV_NS) == 0 &&
+			 strcmp(name, "primary_category") == 0)
+		handle_primary_category(p, nb_attributes, attributes);
+}
+
+/*
+ * The root element is not an Atom feed (an "Access Denied" page, RSS, ...).
+ * libxml2 reports a root start tag even when the document ends inside it,
+ * so the verdict waits for the next SAX event, which proves the tag was
+ * complete: "<fe" cut off at the end is then reported as the truncated XML
+ * it is, not as an element named "fe".
+ */
+static void
+reject_root(AtomParser *p)
+{
+	set_error(p, ATOM_ERR_NOT_ATOM, true, "%s", p->bad_root_msg);
+}
+
+/*
+ * Check the root element.  Anything but an Atom <feed> is remembered for
+ * reject_root, and the rest of the document is ignored.
+ */
+static bool
+accept_root(AtomParser *p, const char *nsuri, const char *name)
+{
+	if (nsuri != NULL && strcmp(nsuri, ATOM_NS) == 0 &&
+		strcmp(name, "feed") == 0)
+		return true;
+
+	p->bad_root = true;
+	snprintf(p->bad_root_msg, sizeof(p->bad_root_msg),
+			 "root element is \"%.64s\"%s%.80s%s, not an Atom feed",
+			 name,
+			 nsuri ? " in namespace \"" : "",
+			 nsuri ? nsuri : "",
+			 nsuri ? "\"" : "");
+	return false;
+}
+
+/* Act on the start of an element just pushed with the given kind. */
+static void
+begin_element(AtomParser *p, ElemKind kind, EntryField field)
+{
+	switch (kind)
+	{
+		case EK_ENTRY:
+			begin_entry(p);
+			break;
+		case EK_ENTRY_FIELD:
+			/* the first occurrence of a field wins */
+			if (p->fields[field] == NO_STR)
+				begin_capture(p);
+			break;
+		case EK_AUTHOR:
+			begin_author(p);
+			break;
+		case EK_AUTHOR_NAME:
+			if (p->authors[p->nauthors - 1].name == NO_STR)
+				begin_capture(p);
+			break;
+		case EK_FEED_TITLE:
+			if (p->info.title == NULL)
+				begin_capture(p);
+			break;
+		case EK_TOTAL_RESULTS:
+		case EK_START_INDEX:
+		case EK_ITEMS_PER_PAGE:
+		case EK_AFFILIATION:
+			begin_capture(p);
+			break;
+		case EK_IGNORED:
+		case EK_FEED:
+			break;
+	}
+}
+
+static void
+sax_start_element(void *ctx, const xmlChar *localname,
+				  const xmlChar *prefix, const xmlChar *uri,
+				  int nb_namespaces, const xmlChar **namespaces,
+				  int nb_attributes, int nb_defaulted,
+				  const xmlChar **attributes)
+{
+	AtomParser *p = (AtomParser *) ctx;
+	const char *name = (const char *) localname;
+	const char *nsuri = (const char *) uri;
+	EntryField	field = F_ID;
+	ElemKind	kind;
+
+	(void) prefix;
+	(void) nb_namespaces;
+	(void) namespaces;
+	(void) nb_defaulted;
+
+	if (p->status != ATOM_OK)
+		return;
+	if (p->bad_root)
+	{
+		reject_root(p);
+		return;
+	}
+	if (p->depth >= ATOM_MAX_DEPTH)
+	{
+		set_error(p, ATOM_ERR_LIMIT, true,
+				  "elements are nested more than %d levels deep",
+				  ATOM_MAX_DEPTH);
+		return;
+	}
+
+	if (p->depth == 0)
+	{
+		if (!accept_root(p, nsuri, name))
+			return;
+		kind = EK_FEED;
+	}
+	else
+	{
+		ElemKind	parent = (ElemKind) p->stack[p->depth - 1].kind;
+
+		kind = classify_element(parent, nsuri, name, &field);
+		if (kind == EK_IGNORED && parent == EK_ENTRY && nsuri != NULL)
+			handle_attribute_element(p, nsuri, name,
+									 nb_attributes, attributes);
+	}
+
+	p->stack[p->depth].kind = (unsigned char) kind;
+	p->stack[p->depth].field = (unsigned char) field;
+	p->depth++;
+	begin_element(p, kind, field);
+}
+
+/* malloc'd copy of a string (strdup is POSIX, not C99); NULL if no memory */
+static char *
+copy_string(const char *s)
+{
+	size_t		len = strlen(s) + 1;
+	char	   *copy = malloc(len);
+
+	if (copy != NULL)
+		memcpy(copy, s, len);
+	return copy;
+}
+
+/* Parse an opensearch number; -1 if it is not a plain decimal integer. */
+static long
+parse_count(const char *s)
+{
+	char	   *end;
+	long		val;
+
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	val = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return val;
+}
+
+/*
+ * Feed-level text is copied out of the pool (which belongs to the entries)
+ * and the pool is rolled back.
+ */
+static void
+end_feed_field(AtomParser *p, ElemKind kind, size_t off)
+{
+	const char *s = p->pool.data + off;
+
+	switch (kind)
+	{
+		case EK_FEED_TITLE:
+			p->info.title = copy_string(s);
+			if (p->info.title == NULL)
+				set_error(p, ATOM_ERR_OOM, true, "out of memory");
+			break;
+		case EK_TOTAL_RESULTS:
+			if (p->info.total_results < 0)
+				p->info.total_results = parse_count(s);
+			break;
+		case EK_START_INDEX:
+			if (p->info.start_index < 0)
+				p->info.start_index = parse_count(s);
+			break;
+		case EK_ITEMS_PER_PAGE:
+			if (p->info.items_per_page < 0)
+				p->info.items_per_page = parse_count(s);
+			break;
+		default:
+			break;
+	}
+	p->pool.len = off;
+}
+
+/* A captured element ended: store its text where it belongs. */
+static void
+end_capture_element(AtomParser *p, const ElemFrame *frame)
+{
+	size_t		off = end_capture(p);
+
+	if (off == NO_STR)
+		return;
+
+	switch ((ElemKind) frame->kind)
+	{
+		case EK_ENTRY_FIELD:
+			p->fields[frame->field] = off;
+			break;
+		case EK_AUTHOR_NAME:
+			p->authors[p->nauthors - 1].name = off;
+			break;
+		case EK_AFFILIATION:
+			add_affiliation(p, off);
+			break;
+		default:
+			end_feed_field(p, (ElemKind) frame->kind, off);
+			break;
+	}
+}
+
+#define POOL_STR(p, off) ((off) == NO_STR ? NULL : (p)->pool.data + (off))
+
+/*
+ * Turn the offsets of the finished entry into the pointer view handed to
+ * the callback.  Must run after the last pool append of the entry, since
+ * appending may move the pool.
+ */
+static bool
+build_entry(AtomParser *p)
+{
+	AtomEntry  *e = &p->entry;
+	void	   *tmp;
+	int			i;
+
+	if ((tmp = grow_array(p->out_authors, &p->max_out_authors, p->nauthors,
+						  sizeof(AtomAuthor))) == NULL)
+		return false;
+	p->out_authors = tmp;
+	if ((tmp = grow_array(p->out_affs, &p->max_out_affs, p->naffs,
+						  sizeof(char *))) == NULL)
+		return false;
+	p->out_affs = tmp;
+	if ((tmp = grow_array(p->out_cats, &p->max_out_cats, p->ncats,
+						  sizeof(char *))) == NULL)
+		return false;
+	p->out_cats = tmp;
+
+	e->id_url = POOL_STR(p, p->fields[F_ID]);
+	e->title = POOL_STR(p, p->fields[F_TITLE]);
+	e->summary = POOL_STR(p, p->fields[F_SUMMARY]);
+	e->published = POOL_STR(p, p->fields[F_PUBLISHED]);
+	e->updated = POOL_STR(p, p->fields[F_UPDATED]);
+	e->comment = POOL_STR(p, p->fields[F_COMMENT]);
+	e->journal_ref = POOL_STR(p, p->fields[F_JOURNAL_REF]);
+	e->doi = POOL_STR(p, p->fields[F_DOI]);
+	e->primary_category = POOL_STR(p, p->fields[F_PRIMARY_CATEGORY]);
+	e->abs_url = POOL_STR(p, p->fields[F_ABS_URL]);
+	e->pdf_url = POOL_STR(p, p->fields[F_PDF_URL]);
+
+	for (i = 0; i < p->naffs; i++)
+		p->out_affs[i] = p->pool.data + p->affs[i];
+	for (i = 0; i < p->nauthors; i++)
+	{
+		const AuthorRec *a = &p->authors[i];
+
+		p->out_authors[i].name = POOL_STR(p, a->name);
+		p->out_authors[i].affiliations =
+			a->naffs > 0 ? p->out_affs + a->first_aff : NULL;
+		p->out_authors[i].naffiliations = a->naffs;
+	}
+	e->authors = p->nauthors > 0 ? p->out_authors : NULL;
+	e->nauthors = p->nauthors;
+
+	for (i = 0; i < p->ncats; i++)
+		p->out_cats[i] = p->pool.data + p->cats[i];
+	e->categories = p->ncats > 0 ? p->out_cats : NULL;
+	e->ncategories = p->ncats;
+	return true;
+}
+
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * arXiv reports a failed request as a feed with one pseudo-entry, with
+ * either HTTP 400 or 200, so it has to be recognised by content.  Both
+ * backends use an id under /api/errors; the title/author test is a fallback
+ * in case that ever changes.
+ */
+static bool
+is_error_entry(const AtomEntry *e)
+{
+	if (has_prefix(e->id_url, "http://arxiv.org/api/errors") ||
+		has_prefix(e->id_url, "https://arxiv.org/api/errors") ||
+		has_prefix(e->id_url, "http://export.arxiv.org/api/errors") ||
+		has_prefix(e->id_url, "https://export.arxiv.org/api/errors"))
+		return true;
+
+	return e->title != NULL && strcmp(e->title, "Error") == 0 &&
+		e->nauthors == 1 && e->authors[0].name != NULL &&
+		strcmp(e->authors[0].name, "arXiv api core") == 0;
+}
+
+/* </entry>: report the error pseudo-entry, or hand the entry over. */
+static void
+end_entry(AtomParser *p)
+{
+	const AtomEntry *e = &p->entry;
+
+	if (!build_entry(p))
+	{
+		set_error(p, ATOM_ERR_OOM, true, "out of memory");
+		return;
+	}
+
+	if (is_error_entry(e))
+	{
+		p->info.is_error = true;
+		if (p->info.error_message == NULL)
+		{
+			const char *msg = e->summary ? e->summary :
+				e->title ? e->title : "unknown arXiv API error";
+
+			p->info.error_message = copy_string(msg);
+			if (p->info.error_message == NULL)
+				set_error(p, ATOM_ERR_OOM, true, "out of memory");
+		}
+		return;
+	}
+
+	p->info.nentries++;
+	if (p->callback != NULL && p->callback(p->arg, e) != 0)
+		set_error(p, ATOM_ERR_CALLBACK, true,
+				  "entry callback stopped the parse");
+}
+
+static void
+sax_end_element(void *ctx, const xmlChar *localname,
+				const xmlChar *prefix, const xmlChar *uri)
+{
+	AtomParser *p = (AtomParser *) ctx;
+	const ElemFrame *frame;
+
+	(void) localname;
+	(void) prefix;
+	(void) uri;
+
+	if (p->status != ATOM_OK)
+		return;
+	if (p->bad_root)
+	{
+		reject_root(p);
+		return;
+	}
+	/* libxml2 checks that end tags match; this test is just defensive */
+	if (p->depth <= 0)
+		return;
+
+	p->depth--;
+	frame = &p->stack[p->depth];
+
+	if (p->capturing && p->cap_depth == p->depth)
+		end_capture_element(p, frame);
+	else if (frame->kind == EK_ENTRY)
+		end_entry(p);
+	else if (frame->kind == EK_FEED)
+		p->root_closed = true;
+}
+
+static void
+sax_characters(void *ctx, const xmlChar *ch, int len)
+{
+	AtomParser *p = (AtomParser *) ctx;
+
+	if (!p->capturing)
+	{
+		/* text outside the fields we extract is skipped */
+		if (p->bad_root && p->status == ATOM_OK)
+			reject_root(p);
+		return;
+	}
+	if (p->status == ATOM_OK && len > 0)
+		append_text(p, (const char *) ch, (size_t) len);
+}
+
+/*
+ * Any DOCTYPE is refused.  libxml2 calls this as soon as it has read the
+ * DOCTYPE's name, before the internal subset, so no declaration is ever
+ * processed.
+ */
+static void
+sax_internal_subset(void *ctx, const xmlChar *name,
+					const xmlChar *external_id, const xmlChar *system_id)
+{
+	AtomParser *p = (AtomParser *) ctx;
+
+	(void) name;
+	(void) external_id;
+	(void) system_id;
+	set_error(p, ATOM_ERR_FORBIDDEN, true,
+			  "DOCTYPE declarations are not allowed in an Atom feed");
+}
+
+/* Unreachable while DOCTYPEs are refused; kept as a second line of defence. */
+static void
+sax_entity_decl(void *ctx, const xmlChar *name, int type,
+				const xmlChar *public_id, const xmlChar *system_id,
+				xmlChar *content)
+{
+	AtomParser *p = (AtomParser *) ctx;
+
+	(void) name;
+	(void) type;
+	(void) public_id;
+	(void) system_id;
+	(void) content;
+	set_error(p, ATOM_ERR_FORBIDDEN, true,
+			  "entity declarations are not allowed in an Atom feed");
+}
+
+/*
+ * libxml2's structured error handler for this context.  Warnings are
+ * ignored; the first error becomes the parser's status and message.
+ * libxml2 disables SAX itself after a fatal error, and our callbacks ignore
+ * events once a status is set, so the parser is not stopped from here.
+ */
+static void
+sax_structured_error(void *ctx, ATOM_XMLERROR_CONST xmlError *error)
+{
+	AtomParser *p = (AtomParser *) ctx;
+	char		msg[ATOM_ERRMSG_SIZE];
+	size_t		len;
+
+	if (p == NULL || error == NULL || error->level < XML_ERR_ERROR)
+		return;
+
+	snprintf(msg, sizeof(msg), "%s",
+			 error->message ? error->message : "unknown XML error");
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+
+	set_error(p, ATOM_ERR_XML, false, "line %d: %s", error->line, msg);
+}
+
+/*
+ * Create a parser.  Returns NULL only when out of memory.  The callback
+ * may be NULL (entries are then only counted).
+ */
+AtomParser *
+atom_parser_create(AtomEntryCallback callback, void *arg)
+{
+	AtomParser *p;
+	xmlSAXHandler sax;
+
+	p = calloc(1, sizeof(AtomParser));
+	if (p == NULL)
+		return NULL;
+	p->callback = callback;
+	p->arg = arg;
+	p->status = ATOM_OK;
+	p->info.total_results = -1;
+	p->info.start_index = -1;
+	p->info.items_per_page = -1;
+
+	/* libxml2 copies the handler into the context */
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start_element;
+	sax.endElementNs = sax_end_element;
+	sax.characters = sax_characters;
+	sax.cdataBlock = sax_characters;
+	/* whitespace-only text is text too: it may separate words */
+	sax.ignorableWhitespace = sax_characters;
+	sax.internalSubset = sax_internal_subset;
+	sax.entityDecl = sax_entity_decl;
+	sax.serror = sax_structured_error;
+
+	xmlInitParser();
+	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	if (p->ctxt == NULL)
+	{
+		free(p);
+		return NULL;
+	}
+
+	/*
+	 * Only NONET: in particular neither NOENT (entity substitution) nor
+	 * DTDLOAD/DTDATTR, and not HUGE, so libxml2's own limits stay in force.
+	 */
+	xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET);
+	return p;
+}
+
+/*
+ * libxml2 before 2.12 raises a few errors (input encoding conversion, I/O)
+ * without a parser context, so they bypass sax.serror and reach the
+ * thread's generic error handler, which prints to stderr: the server log,
+ * in a backend.  parse_chunk routes them here instead, for the duration of
+ * each call into libxml2, and keeps the first line as the message.
+ */
+static void
+generic_error(void *ctx, const char *fmt,...)
+{
+	AtomParser *p = (AtomParser *) ctx;
+	size_t		len = strlen(p->generic_msg);
+	char	   *newline;
+	va_list		ap;
+
+	if (len + 1 >= sizeof(p->generic_msg) || memchr(p->generic_msg, '\n', len))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->generic_msg + len, sizeof(p->generic_msg) - len, fmt, ap);
+	va_end(ap);
+	newline = strchr(p->generic_msg, '\n');
+	if (newline != NULL)
+		newline[1] = '\0';
+}
+
+/* Pass one piece to libxml2 and fold its verdict into our status. */
+static void
+parse_chunk(AtomParser *p, const char *data, int len, int terminate)
+{
+	xmlGenericErrorFunc saved_handler = xmlGenericError;
+	void	   *saved_context = xmlGenericErrorContext;
+	int			rc;
+
+	/* nothing in between can longjmp, so the handler is always restored */
+	p->generic_msg[0] = '\0';
+	xmlSetGenericErrorFunc(p, generic_error);
+	rc = xmlParseChunk(p->ctxt, data, len, terminate);
+	xmlSetGenericErrorFunc(saved_context, saved_handler);
+
+	/* errors that bypassed sax_structured_error show in the return code */
+	if (rc != XML_ERR_OK && p->status == ATOM_OK)
+	{
+		size_t		mlen = strlen(p->generic_msg);
+
+		while (mlen > 0 && (p->generic_msg[mlen - 1] == '\n' ||
+							p->generic_msg[mlen - 1] == ' '))
+			p->generic_msg[--mlen] = '\0';
+		if (mlen > 0)
+			set_error(p, ATOM_ERR_XML, false, "%s", p->generic_msg);
+		else
+			set_error(p, ATOM_ERR_XML, false,
+					  "XML parse error (libxml2 code %d)", rc);
+	}
+}
+
+/*
+ * Push the next piece of the response.  Chunks may split the document
+ * anywhere.  Entries completed by this piece are passed to the callback
+ * before it returns.
+ */
+AtomStatus
+atom_parser_feed(AtomParser *parser, const char *data, size_t len)
+{
+	if (parser == NULL)
+		return ATOM_ERR_OOM;
+	if (parser->status != ATOM_OK)
+		return parser->status;
+	if (parser->finished)
+		return set_error(parser, ATOM_ERR_XML, false,
+						 "data after the end of the document");
+	if (data == NULL && len > 0)
+		return set_error(parser, ATOM_ERR_XML, false, "no data buffer");
+
+	while (len > 0 && parser->status == ATOM_OK)
+	{
+		int			n = len > ATOM_MAX_CHUNK ? ATOM_MAX_CHUNK : (int) len;
+
+		parse_chunk(parser, data, n, 0);
+		data += n;
+		len -= (size_t) n;
+	}
+	return parser->status;
+}
+
+/*
+ * Signal the end of the response.  A document that is blank, truncated or
+ * otherwise incomplete fails here even if every piece so far was fine.
+ */
+AtomStatus
+atom_parser_finish(AtomParser *parser)
+{
+	if (parser == NULL)
+		return ATOM_ERR_OOM;
+	if (parser->status != ATOM_OK || parser->finished)
+		return parser->status;
+
+	parser->finished = true;
+	parse_chunk(parser, NULL, 0, 1);
+
+	/* a complete document whose root is not Atom: "<html/>" */
+	if (parser->status == ATOM_OK && parser->bad_root)
+		reject_root(parser);
+	/* libxml2 should have complained already; don't depend on it */
+	if (parser->status == ATOM_OK && !parser->root_closed)
+		set_error(parser, ATOM_ERR_XML, false,
+				  "document ended before the end of the Atom feed");
+	return parser->status;
+}
+
+/* Feed-level information; valid until atom_parser_free. */
+const AtomFeedInfo *
+atom_parser_info(const AtomParser *parser)
+{
+	return parser ? &parser->info : NULL;
+}
+
+/* Message for the current status; "" while the status is ATOM_OK. */
+const char *
+atom_parser_errmsg(const AtomParser *parser)
+{
+	return parser ? parser->errmsg : "out of memory";
+}
+
+/*
+ * Free the parser and everything it owns.  Safe at any point (mid-parse,
+ * after an error, NULL), except from inside the entry callback.
+ */
+void
+atom_parser_free(AtomParser *parser)
+{
+	if (parser == NULL)
+		return;
+	if (parser->ctxt != NULL)
+		xmlFreeParserCtxt(parser->ctxt);
+	free(parser->pool.data);
+	free(parser->authors);
+	free(parser->affs);
+	free(parser->cats);
+	free(parser->out_authors);
+	free(parser->out_affs);
+	free(parser->out_cats);
+	free(parser->info.title);
+	free(parser->info.error_message);
+	free(parser);
+}
+
+/*
+ * Length of a new-style id ("0704.0001", "2605.09735") at s, or 0.
+ */
+static size_t
+scan_new_style_id(const char *s)
+{
+	size_t		i;
+	size_t		ndigits = 0;
+
+	for (i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	if (s[4] != '.')
+		return 0;
+	while (s[5 + ndigits] >= '0' && s[5 + ndigits] <= '9')
+		ndigits++;
+	return (ndigits == 4 || ndigits == 5) ? 5 + ndigits : 0;
+}
+
+/*
+ * Length of a run of letters (uppercase too if allow_upper) and inner
+ * hyphens, such as "cond-mat" or "str-el", at s; 0 if there is none.
+ */
+static size_t
+scan_word(const char *s, bool allow_upper)
+{
+	size_t		i = 0;
+
+	for (;;)
+	{
+		size_t		start = i;
+
+		while ((s[i] >= 'a' && s[i] <= 'z') ||
+			   (allow_upper && s[i] >= 'A' && s[i] <= 'Z'))
+			i++;
+		if (i == start)
+			return 0;			/* empty word, or hyphen at an edge */
+		if (s[i] != '-')
+			return i;
+		i++;
+	}
+}
+
+/*
+ * Length of an old-style id ("hep-th/9901001", "math.AP/0301001",
+ * "cond-mat.str-el/0101001") at s, or 0.
+ */
+static size_t
+scan_old_style_id(const char *s)
+{
+	size_t		i;
+	size_t		n;
+	size_t		ndigits = 0;
+
+	i = scan_word(s, false);	/* archive */
+	if (i == 0)
+		return 0;
+	if (s[i] == '.')
+	{
+		n = scan_word(s + i + 1, true); /* subject class */
+		if (n == 0)
+			return 0;
+		i += 1 + n;
+	}
+	if (s[i] != '/')
+		return 0;
+	i++;
+	while (s[i + ndigits] >= '0' && s[i + ndigits] <= '9')
+		ndigits++;
+	return ndigits == 7 ? i + 7 : 0;
+}
+
+/*
+ * Split "http(s)://<host>/abs/<id>[v<N>]" into id and version.  Any host is
+ * accepted (arxiv.org, export.arxiv.org, a mock server); the path must be
+ * exactly /abs/ followed by a well-formed id.
+ */
+bool
+atom_split_id(const char *id_url, char *idbuf, size_t idbufsz, int *version)
+{
+	const char *s;
+	const char *slash;
+	const char *id;
+	size_t		idlen;
+	long		ver = 0;
+
+	if (version != NULL)
+		*version = 0;
+	if (idbuf != NULL && idbufsz > 0)
+		idbuf[0] = '\0';
+	if (id_url == NULL || idbuf == NULL)
+		return false;
+
+	if (strncmp(id_url, "http://", 7) == 0)
+		s = id_url + 7;
+	else if (strncmp(id_url, "https://", 8) == 0)
+		s = id_url + 8;
+	else
+		return false;
+
+	slash = strchr(s, '/');
+	if (slash == NULL || slash == s || strncmp(slash, "/abs/", 5) != 0)
+		return false;
+
+	id = slash + 5;
+	idlen = scan_new_style_id(id);
+	if (idlen == 0)
+		idlen = scan_old_style_id(id);
+	if (idlen == 0)
+		return false;
+
+	s = id + idlen;
+	if (*s == 'v')
+	{
+		s++;
+		if (*s < '1' || *s > '9')
+			return false;		/* no digits, a leading zero, or v0 */
+		while (*s >= '0' && *s <= '9')
+		{
+			ver = ver * 10 + (*s - '0');
+			if (ver > INT_MAX)
+				return false;
+			s++;
+		}
+	}
+	if (*s != '\0' || idlen >= idbufsz)
+		return false;
+
+	memcpy(idbuf, id, idlen);
+	idbuf[idlen] = '\0';
+	if (version != NULL)
+		*version = (int) ver;
+	return true;
+}
