@@ -69,3 +69,4 @@ SELECT * FROM imp.papers WHERE category = 'cs.OS' OR title = 'x';
 DROP SCHEMA imp CASCADE;
 DROP SERVER arxiv_all;
 DROP SERVER arxiv CASCADE;
+DROP EXTENSION arxiv_fdw CASCADE;

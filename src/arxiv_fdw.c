@@ -142,6 +142,8 @@ typedef struct ArxivScanState
 	AtomStatus	parse_status;
 	bool		sink_failed;
 	bool		stop_seen;		/* a row past the "updated" bound */
+	char		body_head[64];	/* the start of the body, for messages */
+	int			body_head_len;
 	ErrorData  *entry_error;
 	const char *entry_id;		/* for the error context */
 	MemoryContextCallback parser_cleanup;
@@ -737,6 +739,14 @@ parse_sink(void *arg, const char *data, size_t len)
 {
 	ArxivScanState *ss = (ArxivScanState *) arg;
 
+	if (ss->body_head_len < sizeof(ss->body_head) - 1)
+	{
+		int			n = Min(len, sizeof(ss->body_head) - 1 - ss->body_head_len);
+
+		memcpy(ss->body_head + ss->body_head_len, data, n);
+		ss->body_head_len += n;
+		ss->body_head[ss->body_head_len] = '\0';
+	}
 	if (ss->parse_status != ATOM_OK)
 		return 0;
 	ss->parse_status = atom_parser_feed(ss->parser, data, len);
@@ -784,6 +794,18 @@ fetch_result(FetchResult *fr, FetchOutcome outcome, int sqlstate,
 	return outcome;
 }
 
+/* The start of the body, printable, for error messages. */
+static const char *
+body_head_text(ArxivScanState *ss)
+{
+	char	   *text = pstrdup(ss->body_head);
+
+	for (char *p = text; *p; p++)
+		if ((unsigned char) *p < ' ' || (unsigned char) *p >= 0x7f)
+			*p = ' ';
+	return text;
+}
+
 /* Judge a completed transfer and its parse; see arxiv-api.md's failures. */
 static FetchOutcome
 judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
@@ -806,7 +828,7 @@ judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
 	if (hr->transport_error && !ss->sink_failed)
 		return fetch_result(fr, FETCH_RETRY,
 							ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-							"%s%s", hr->timed_out ? "timed out: " : "", hr->error);
+							"%s", hr->error);
 	if (hr->status == 429 || hr->status >= 500 || hr->status == 403)
 	{
 		fr->retry_after = hr->retry_after;
@@ -816,10 +838,13 @@ judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
 	if (hr->status != 200)
 		return fetch_result(fr, FETCH_FAIL, ERRCODE_FDW_ERROR,
 							"HTTP status %ld", hr->status);
+	if (status != ATOM_OK && hr->bytes == 0)
+		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
+							"the response body is empty");
 	if (status != ATOM_OK)
 		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
-							"invalid Atom response: %s",
-							atom_parser_errmsg(ss->parser));
+							"the response is not a valid Atom feed (%s); it begins \"%s\"",
+							atom_parser_errmsg(ss->parser), body_head_text(ss));
 	if (info->total_results < 0)
 		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
 							"the response has no opensearch:totalResults");
@@ -841,6 +866,8 @@ start_page(ArxivScanState *ss)
 	ss->entry_error = NULL;
 	ss->sink_failed = false;
 	ss->stop_seen = false;
+	ss->body_head_len = 0;
+	ss->body_head[0] = '\0';
 	ss->parse_status = ATOM_OK;
 	ss->parser = atom_parser_create(on_entry, ss);
 	if (ss->parser == NULL)

@@ -1079,19 +1079,27 @@ sax_characters(void *ctx, const xmlChar *ch, int len)
 /*
  * Any DOCTYPE is refused.  libxml2 calls this as soon as it has read the
  * DOCTYPE's name, before the internal subset, so no declaration is ever
- * processed.
+ * processed.  An HTML DOCTYPE gets ATOM_ERR_NOT_ATOM rather than
+ * ATOM_ERR_FORBIDDEN: it is how the "Access Denied" pages of proxies and
+ * CDNs begin, and saying so is the more useful diagnosis.
  */
 static void
 sax_internal_subset(void *ctx, const xmlChar *name,
 					const xmlChar *external_id, const xmlChar *system_id)
 {
 	AtomParser *p = (AtomParser *) ctx;
+	const char *n = (const char *) name;
 
-	(void) name;
 	(void) external_id;
 	(void) system_id;
-	set_error(p, ATOM_ERR_FORBIDDEN, true,
-			  "DOCTYPE declarations are not allowed in an Atom feed");
+	if (n != NULL && (n[0] == 'h' || n[0] == 'H') &&
+		(n[1] == 't' || n[1] == 'T') && (n[2] == 'm' || n[2] == 'M') &&
+		(n[3] == 'l' || n[3] == 'L') && n[4] == '\0')
+		set_error(p, ATOM_ERR_NOT_ATOM, true,
+				  "document is HTML (DOCTYPE \"%s\"), not an Atom feed", n);
+	else
+		set_error(p, ATOM_ERR_FORBIDDEN, true,
+				  "DOCTYPE declarations are not allowed in an Atom feed");
 }
 
 /* Unreachable while DOCTYPEs are refused; kept as a second line of defence. */

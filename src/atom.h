@@ -31,6 +31,7 @@
  *	namespace); HTML that is not well-formed may give ATOM_ERR_XML instead
  *														-> ATOM_ERR_NOT_ATOM
  *	any DOCTYPE (entity expansion, external entities)	-> ATOM_ERR_FORBIDDEN
+ *	  except an HTML DOCTYPE (refused as early)			-> ATOM_ERR_NOT_ATOM
  *	nesting over 64 levels, a text field over 4 MiB, one entry's text over
  *	64 MiB, over 100000 authors or 1000 categories per entry, over 1000
  *	affiliations per author								-> ATOM_ERR_LIMIT

@@ -31,6 +31,7 @@ struct ArxivHttp
 	CURL	   *easy;
 	struct curl_slist *headers;
 	int64		max_bytes;
+	double		timeout;
 	/* per transfer */
 	ArxivSinkFn sink;
 	void	   *sink_arg;
@@ -136,6 +137,7 @@ arxiv_http_create(MemoryContext cxt, const ArxivOptions *opts)
 	MemoryContextRegisterResetCallback(cxt, &http->cleanup);
 
 	http->max_bytes = opts->max_response_bytes;
+	http->timeout = opts->timeout;
 	http->multi = curl_multi_init();
 	http->easy = curl_easy_init();
 	if (http->multi == NULL || http->easy == NULL)
@@ -172,6 +174,48 @@ arxiv_http_create(MemoryContext cxt, const ArxivOptions *opts)
 	http->headers = curl_slist_append(NULL, "Accept: application/atom+xml");
 	SETOPT(http->easy, CURLOPT_HTTPHEADER, http->headers);
 	return http;
+}
+
+/*
+ * A stable message for a failed transfer: libcurl's own texts carry byte
+ * counts and timings that differ from one attempt to the next.
+ */
+static void
+describe_transport_error(ArxivHttp *http, CURLcode rc, const char *url,
+						 ArxivHttpResult *result)
+{
+	char		host[256];
+
+	arxiv_url_host(url, host, sizeof(host));
+	switch (rc)
+	{
+		case CURLE_OPERATION_TIMEDOUT:
+			snprintf(result->error, sizeof(result->error),
+					 "no complete response from %s within %g seconds (server option \"timeout\")",
+					 host, http->timeout);
+			break;
+		case CURLE_COULDNT_CONNECT:
+			snprintf(result->error, sizeof(result->error),
+					 "could not connect to %s", host);
+			break;
+		case CURLE_COULDNT_RESOLVE_HOST:
+			snprintf(result->error, sizeof(result->error),
+					 "could not resolve host %s", host);
+			break;
+		case CURLE_PARTIAL_FILE:
+			snprintf(result->error, sizeof(result->error),
+					 "the connection to %s closed before the response was complete", host);
+			break;
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+			snprintf(result->error, sizeof(result->error),
+					 "the connection to %s failed while receiving the response", host);
+			break;
+		default:
+			snprintf(result->error, sizeof(result->error), "%s (%s)",
+					 curl_easy_strerror(rc), host);
+			break;
+	}
 }
 
 /*
@@ -234,8 +278,7 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 	{
 		result->transport_error = true;
 		result->timed_out = (rc == CURLE_OPERATION_TIMEDOUT);
-		snprintf(result->error, sizeof(result->error), "%s",
-				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		describe_transport_error(http, rc, url, result);
 	}
 }
 

@@ -645,15 +645,32 @@ skip_digits(const char *p, int n)
 	return p;
 }
 
+/* YYMM with a month 01-12; returns YYMM or -1 */
+static int
+parse_yymm(const char *p)
+{
+	int			yymm;
+
+	if (skip_digits(p, 4) == NULL)
+		return -1;
+	yymm = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+	if (yymm % 100 < 1 || yymm % 100 > 12)
+		return -1;
+	return yymm;
+}
+
 /*
- * arXiv identifiers: YYMM.NNNN or YYMM.NNNNN (new style), archive[.SUBJ]/
- * YYMMNNN (old style), optionally followed by vN when allow_version.
+ * arXiv identifiers: YYMM.NNNN (0704-1412) or YYMM.NNNNN (1501 on), new
+ * style; archive[.SUBJ]/YYMMNNN, old style; optionally followed by vN when
+ * allow_version.  Strict, because one malformed id in an id_list makes arXiv
+ * fail the whole request, and an id outside the grammar cannot exist.
  */
 bool
 aq_valid_id(const char *id, bool allow_version)
 {
 	const char *p = id;
 	const char *slash = strchr(id, '/');
+	int			yymm;
 
 	if (slash != NULL)
 	{
@@ -665,18 +682,16 @@ aq_valid_id(const char *id, bool allow_version)
 			if (!is_category_part(&p))
 				return false;
 		}
-		if (p != slash)
+		if (p != slash || parse_yymm(slash + 1) < 0)
 			return false;
 		p = skip_digits(slash + 1, 7);
 	}
 	else
 	{
-		p = skip_digits(id, 4);
-		if (p == NULL || *p++ != '.')
+		yymm = parse_yymm(id);
+		if (yymm < 0 || id[4] != '.')
 			return false;
-		p = skip_digits(p, 4);
-		if (p != NULL && *p >= '0' && *p <= '9')
-			p++;
+		p = skip_digits(id + 5, yymm >= 1501 ? 5 : 4);
 	}
 	if (p == NULL)
 		return false;
@@ -686,7 +701,7 @@ aq_valid_id(const char *id, bool allow_version)
 
 		while (*p >= '0' && *p <= '9' && p - v < 6)
 			p++;
-		if (p == v)
+		if (p == v || *v == '0')
 			return false;
 	}
 	return *p == '\0';
