@@ -4,6 +4,7 @@ MODULE_big = arxiv_fdw
 OBJS = \
 	src/arxiv_fdw.o \
 	src/atom.o \
+	src/cache.o \
 	src/convert.o \
 	src/deparse.o \
 	src/http.o \
@@ -12,10 +13,11 @@ OBJS = \
 	src/ratelimit.o
 
 EXTENSION = arxiv_fdw
-DATA = sql/arxiv_fdw--1.0.sql
+# the install script is built from its parts, one per area
+DATA_built = sql/arxiv_fdw--1.0.sql
 PGFILEDESC = "arxiv_fdw - foreign data wrapper for the arXiv API"
 
-REGRESS = options scan errors
+REGRESS = options scan errors response_cache
 REGRESS_OPTS = --inputdir=. --outputdir=test/regress-out
 
 PKG_CONFIG ?= pkg-config
@@ -27,6 +29,9 @@ SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl libxml-2.0)
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+sql/arxiv_fdw--1.0.sql: $(sort $(wildcard $(srcdir)/sql/parts/*.sql))
+	cat $^ > $@
 
 # pg_regress --outputdir must exist
 installcheck: | test/regress-out

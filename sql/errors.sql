@@ -5,7 +5,7 @@
 SET timezone = 'UTC';
 CREATE EXTENSION arxiv_fdw;
 CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw
-  OPTIONS (base_url :'mock_url', request_interval '0', max_retries '2', timeout '2');
+  OPTIONS (base_url :'mock_url', request_interval '0', max_retries '2', timeout '2', cache_ttl '0');
 IMPORT FOREIGN SCHEMA arxiv FROM SERVER arxiv INTO public;
 \! python3 test/mock/mockctl reset
 \set q 'SELECT count(*) FROM papers WHERE category = ''cs.OS'' AND published >= ''2026-06-01'''

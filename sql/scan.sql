@@ -4,7 +4,7 @@
 SET timezone = 'UTC';
 CREATE EXTENSION arxiv_fdw;
 CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw
-  OPTIONS (base_url :'mock_url', request_interval '0', page_size '500');
+  OPTIONS (base_url :'mock_url', request_interval '0', page_size '500', cache_ttl '0');
 IMPORT FOREIGN SCHEMA arxiv FROM SERVER arxiv INTO public;
 \! python3 test/mock/mockctl reset
 

@@ -142,6 +142,7 @@ typedef struct ArxivScanState
 	AtomStatus	parse_status;
 	bool		sink_failed;
 	bool		stop_seen;		/* a row past the "updated" bound */
+	ArxivCacheWriter *cache_writer; /* response being cached, or NULL */
 	char		body_head[64];	/* the start of the body, for messages */
 	int			body_head_len;
 	ErrorData  *entry_error;
@@ -152,6 +153,7 @@ typedef struct ArxivScanState
 	long		requests;
 	long		entries;
 	long		retries;
+	long		cache_hits;
 	int64		bytes;
 	double		waited;
 	char	   *echo;
@@ -739,6 +741,7 @@ parse_sink(void *arg, const char *data, size_t len)
 {
 	ArxivScanState *ss = (ArxivScanState *) arg;
 
+	arxiv_cache_write(ss->cache_writer, data, len);
 	if (ss->body_head_len < sizeof(ss->body_head) - 1)
 	{
 		int			n = Min(len, sizeof(ss->body_head) - 1 - ss->body_head_len);
@@ -766,21 +769,34 @@ typedef enum FetchOutcome
 	FETCH_FAIL
 } FetchOutcome;
 
+/* which counter a failed attempt goes to */
+typedef enum FetchErrorKind
+{
+	FE_NONE,
+	FE_HTTP,
+	FE_TRANSPORT,
+	FE_PARSE,
+	FE_ARXIV,
+	FE_EMPTY,
+	FE_OTHER
+} FetchErrorKind;
+
 typedef struct FetchResult
 {
 	FetchOutcome outcome;
+	FetchErrorKind kind;
 	int			sqlstate;
 	char	   *message;
 	double		retry_after;
 } FetchResult;
 
 static FetchOutcome fetch_result(FetchResult *fr, FetchOutcome outcome,
-								 int sqlstate, const char *fmt,...)
-			pg_attribute_printf(4, 5);
+								 FetchErrorKind kind, int sqlstate,
+								 const char *fmt,...) pg_attribute_printf(5, 6);
 
 static FetchOutcome
-fetch_result(FetchResult *fr, FetchOutcome outcome, int sqlstate,
-			 const char *fmt,...)
+fetch_result(FetchResult *fr, FetchOutcome outcome, FetchErrorKind kind,
+			 int sqlstate, const char *fmt,...)
 {
 	va_list		args;
 	char		buf[1024];
@@ -789,6 +805,7 @@ fetch_result(FetchResult *fr, FetchOutcome outcome, int sqlstate,
 	vsnprintf(buf, sizeof(buf), fmt, args);
 	va_end(args);
 	fr->outcome = outcome;
+	fr->kind = kind;
 	fr->sqlstate = sqlstate;
 	fr->message = pstrdup(buf);
 	return outcome;
@@ -816,40 +833,40 @@ judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
 	if (ss->entry_error)
 		ReThrowError(ss->entry_error);
 	if (hr->too_large)
-		return fetch_result(fr, FETCH_FAIL, ERRCODE_FDW_ERROR,
+		return fetch_result(fr, FETCH_FAIL, FE_OTHER, ERRCODE_FDW_ERROR,
 							"response larger than max_response_bytes (" INT64_FORMAT ")",
 							ss->opts.max_response_bytes);
 	if (!hr->transport_error && status == ATOM_OK)
 		status = atom_parser_finish(ss->parser);
 	if (status == ATOM_OK && info->is_error)
-		return fetch_result(fr, FETCH_FAIL, ERRCODE_FDW_ERROR,
+		return fetch_result(fr, FETCH_FAIL, FE_ARXIV, ERRCODE_FDW_ERROR,
 							"arXiv API error (HTTP %ld): %s", hr->status,
 							info->error_message ? info->error_message : "(no message)");
 	if (hr->transport_error && !ss->sink_failed)
-		return fetch_result(fr, FETCH_RETRY,
+		return fetch_result(fr, FETCH_RETRY, FE_TRANSPORT,
 							ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
 							"%s", hr->error);
 	if (hr->status == 429 || hr->status >= 500 || hr->status == 403)
 	{
 		fr->retry_after = hr->retry_after;
-		return fetch_result(fr, FETCH_RETRY, ERRCODE_FDW_ERROR,
+		return fetch_result(fr, FETCH_RETRY, FE_HTTP, ERRCODE_FDW_ERROR,
 							"HTTP status %ld", hr->status);
 	}
 	if (hr->status != 200)
-		return fetch_result(fr, FETCH_FAIL, ERRCODE_FDW_ERROR,
+		return fetch_result(fr, FETCH_FAIL, FE_HTTP, ERRCODE_FDW_ERROR,
 							"HTTP status %ld", hr->status);
 	if (status != ATOM_OK && hr->bytes == 0)
-		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
+		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
 							"the response body is empty");
 	if (status != ATOM_OK)
-		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
+		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
 							"the response is not a valid Atom feed (%s); it begins \"%s\"",
 							atom_parser_errmsg(ss->parser), body_head_text(ss));
 	if (info->total_results < 0)
-		return fetch_result(fr, FETCH_RETRY, ERRCODE_INVALID_XML_DOCUMENT,
+		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
 							"the response has no opensearch:totalResults");
 	if (info->nentries == 0 && info->total_results > ss->next_start)
-		return fetch_result(fr, FETCH_RETRY, ERRCODE_FDW_ERROR,
+		return fetch_result(fr, FETCH_RETRY, FE_EMPTY, ERRCODE_FDW_ERROR,
 							"empty page at start %ld of %ld results",
 							ss->next_start, info->total_results);
 	fr->outcome = FETCH_OK;
@@ -866,6 +883,7 @@ start_page(ArxivScanState *ss)
 	ss->entry_error = NULL;
 	ss->sink_failed = false;
 	ss->stop_seen = false;
+	ss->cache_writer = NULL;
 	ss->body_head_len = 0;
 	ss->body_head[0] = '\0';
 	ss->parse_status = ATOM_OK;
@@ -879,21 +897,78 @@ start_page(ArxivScanState *ss)
 	MemoryContextRegisterResetCallback(ss->page_cxt, &ss->parser_cleanup);
 }
 
-/* One attempt at a page: wait for our turn, transfer, parse, judge. */
-static FetchOutcome
-fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
-			  FetchResult *fr)
+/* Count an attempt in this session's and the cluster's statistics. */
+static void
+count_attempt(ArxivScanState *ss, FetchResult *fr, bool network,
+			  int64 bytes, double waited, bool retry)
+{
+	ArxivCounters delta = {0};
+
+	delta.requests = network ? 1 : 0;
+	delta.cache_hits = network ? 0 : 1;
+	delta.bytes = bytes;
+	delta.rate_limit_wait = waited;
+	delta.retries = retry ? 1 : 0;
+	if (fr->outcome == FETCH_OK)
+		delta.entries = atom_parser_info(ss->parser)->nentries;
+	delta.errors_http = fr->kind == FE_HTTP;
+	delta.errors_transport = fr->kind == FE_TRANSPORT;
+	delta.errors_parse = fr->kind == FE_PARSE;
+	delta.errors_arxiv = fr->kind == FE_ARXIV;
+	delta.errors_empty = fr->kind == FE_EMPTY;
+	arxiv_stats_add(&delta);
+}
+
+/*
+ * Answer the page from the response cache, if a fresh and valid copy is
+ * there.  A copy that does not judge OK is ignored (the network decides).
+ */
+static bool
+fetch_from_cache(ArxivScanState *ss, const char *url, const char *postfields,
+				 FetchResult *fr)
 {
 	ArxivHttpResult hr;
 	List	   *tail_before = list_copy(ss->tail);
 
+	memset(&hr, 0, sizeof(hr));
+	hr.retry_after = -1;
+	start_page(ss);
+	if (!arxiv_cache_replay(url, postfields, ss->opts.cache_ttl, parse_sink,
+							ss, &hr.bytes))
+		return false;
+	hr.status = 200;
+	if (judge_response(ss, &hr, fr) != FETCH_OK)
+	{
+		ss->tail = tail_before;
+		return false;
+	}
+	ss->cache_hits++;
+	count_attempt(ss, fr, false, 0, 0, false);
+	return true;
+}
+
+/* One attempt at a page: wait for our turn, transfer, parse, judge. */
+static FetchOutcome
+fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
+			  FetchResult *fr, int attempt)
+{
+	ArxivHttpResult hr;
+	List	   *tail_before = list_copy(ss->tail);
+	double		waited = 0;
+
+	if (attempt == 0 && ss->opts.cache_ttl > 0 &&
+		fetch_from_cache(ss, url, postfields, fr))
+		return FETCH_OK;
+
 	start_page(ss);
 	if (ss->http == NULL)
 		ss->http = arxiv_http_create(ss->scan_cxt, &ss->opts);
+	ss->cache_writer = arxiv_cache_begin(ss->page_cxt, url, postfields,
+										 ss->opts.cache_ttl);
 
 	PG_TRY();
 	{
-		ss->waited += arxiv_ratelimit_acquire(ss->host, ss->opts.request_interval);
+		waited = arxiv_ratelimit_acquire(ss->host, ss->opts.request_interval);
 		arxiv_http_perform(ss->http, url, postfields, parse_sink, ss, &hr);
 	}
 	PG_FINALLY();
@@ -903,9 +978,13 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	PG_END_TRY();
 
 	ss->requests++;
+	ss->waited += waited;
 	ss->bytes += hr.bytes;
-	if (judge_response(ss, &hr, fr) != FETCH_OK)
+	if (judge_response(ss, &hr, fr) == FETCH_OK)
+		arxiv_cache_commit(ss->cache_writer);
+	else
 		ss->tail = tail_before;	/* the retry will see these rows again */
+	count_attempt(ss, fr, true, hr.bytes, waited, attempt > 0);
 	return fr->outcome;
 }
 
@@ -1055,7 +1134,7 @@ fetch_next_page(ArxivScanState *ss)
 	{
 		memset(&fr, 0, sizeof(fr));
 		fr.retry_after = -1;
-		if (fetch_attempt(ss, url, postfields, &fr) == FETCH_OK)
+		if (fetch_attempt(ss, url, postfields, &fr, attempt) == FETCH_OK)
 			break;
 		if (fr.outcome == FETCH_FAIL || attempt >= ss->opts.max_retries)
 			report_fetch_failure(&fr, url, attempt + 1);
@@ -1177,6 +1256,8 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	{
 		ExplainPropertyInteger("arXiv Requests", NULL, ss->requests, es);
 		ExplainPropertyInteger("arXiv Entries", NULL, ss->entries, es);
+		if (ss->cache_hits > 0 || es->verbose)
+			ExplainPropertyInteger("arXiv Cache Hits", NULL, ss->cache_hits, es);
 		if (es->verbose)
 		{
 			ExplainPropertyInteger("arXiv Bytes", NULL, ss->bytes, es);

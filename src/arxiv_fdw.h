@@ -8,6 +8,7 @@
  *	  deparse.c	  which quals go to arXiv, and building the request
  *	  http.c	  libcurl: timeouts, interrupts, retries' transport side
  *	  ratelimit.c the cluster-wide request spacing for one arXiv host
+ *	  cache.c	  the response cache and usage statistics
  *	  convert.c	  Atom entries to Datums
  *	  arxiv_fdw.c handler, planner and executor callbacks
  *
@@ -83,6 +84,7 @@ typedef struct ArxivOptions
 	int			max_retries;
 	char	   *user_agent;
 	int64		max_response_bytes;
+	double		cache_ttl;		/* seconds; 0 disables the response cache */
 	char	   *query;			/* table option: raw query ANDed in */
 } ArxivOptions;
 
@@ -158,6 +160,32 @@ extern void arxiv_interruptible_sleep(double seconds);
 /* ratelimit.c */
 extern double arxiv_ratelimit_acquire(const char *host, double interval);
 extern void arxiv_ratelimit_release(double interval);
+
+/* cache.c */
+typedef struct ArxivCounters
+{
+	int64		requests;		/* HTTP requests made */
+	int64		entries;		/* entries received */
+	int64		bytes;			/* body bytes received */
+	int64		retries;
+	int64		cache_hits;		/* pages answered from the response cache */
+	int64		errors_http;	/* 4xx/5xx statuses */
+	int64		errors_transport;	/* connect, reset, timeout */
+	int64		errors_parse;	/* not a complete Atom feed */
+	int64		errors_arxiv;	/* arXiv error feeds */
+	int64		errors_empty;	/* empty pages before the end */
+	double		rate_limit_wait;	/* seconds */
+} ArxivCounters;
+
+typedef struct ArxivCacheWriter ArxivCacheWriter;
+extern void arxiv_stats_add(const ArxivCounters *delta);
+extern bool arxiv_cache_replay(const char *url, const char *postfields,
+							   double ttl, ArxivSinkFn sink, void *sink_arg,
+							   int64 *bytes);
+extern ArxivCacheWriter *arxiv_cache_begin(MemoryContext cxt, const char *url,
+										   const char *postfields, double ttl);
+extern void arxiv_cache_write(ArxivCacheWriter *w, const char *data, size_t len);
+extern void arxiv_cache_commit(ArxivCacheWriter *w);
 
 /* convert.c */
 typedef struct ArxivConverter ArxivConverter;

@@ -73,6 +73,7 @@ static const ArxivOptionDef option_defs[] = {
 	{"max_retries", ForeignServerRelationId, OPT_COUNT},
 	{"user_agent", ForeignServerRelationId, OPT_STRING},
 	{"max_response_bytes", ForeignServerRelationId, OPT_BYTES},
+	{"cache_ttl", ForeignServerRelationId, OPT_SECONDS},
 	{"query", ForeignTableRelationId, OPT_QUERY},
 	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE},
 	{"field", AttributeRelationId, OPT_FIELD},
@@ -313,6 +314,8 @@ apply_option(ArxivOptions *opts, DefElem *def)
 		opts->user_agent = pstrdup(value);
 	else if (strcmp(name, "max_response_bytes") == 0)
 		opts->max_response_bytes = (int64) strtod(value, NULL);
+	else if (strcmp(name, "cache_ttl") == 0)
+		opts->cache_ttl = strtod(value, NULL);
 	else if (strcmp(name, "query") == 0)
 		opts->query = pstrdup(value);
 }
@@ -335,6 +338,8 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 	opts->max_retries = 3;
 	opts->user_agent = NULL;
 	opts->max_response_bytes = INT64CONST(64) * 1024 * 1024;
+	/* arXiv changes once a day: an hour of staleness at most */
+	opts->cache_ttl = 3600;
 	opts->query = NULL;
 
 	foreach(lc, server->options)

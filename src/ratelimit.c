@@ -31,6 +31,7 @@
 #define RATELIMIT_DIR "arxiv_fdw"
 
 static int	held_fd = -1;
+static double held_since;		/* when the held slot's request may start */
 
 static int
 open_lock_file(const char *host)
@@ -93,17 +94,20 @@ arxiv_ratelimit_acquire(const char *host, double interval)
 		not_before = now_seconds() + interval;	/* clock went back */
 	if (not_before > now_seconds())
 		arxiv_interruptible_sleep(not_before - now_seconds());
-	return now_seconds() - start;
+	held_since = now_seconds();
+	return held_since - start;
 }
 
 /*
- * Release the slot taken by arxiv_ratelimit_acquire; the next request may
- * start interval seconds from now.  Safe to call when nothing is held.
+ * Release the slot taken by arxiv_ratelimit_acquire.  The next request may
+ * start interval seconds after this one started: arXiv counts requests per
+ * interval, and the lock already kept connections to one at a time.  Safe
+ * to call when nothing is held.
  */
 void
 arxiv_ratelimit_release(double interval)
 {
-	double		not_before = now_seconds() + interval;
+	double		not_before = held_since + interval;
 
 	if (held_fd < 0)
 		return;

@@ -1747,6 +1747,7 @@ class State(object):
             self.active = {}
             self.max_concurrent = 0
             self.last_end = None
+            self.last_start = None
             self.min_gap = None
             self.min_interval = self.args.min_interval
             self.window = self.args.window
@@ -1755,6 +1756,11 @@ class State(object):
                 self.cache.clear()
 
     # detector
+    #
+    # arXiv's limit is one request every request_interval seconds, one
+    # connection at a time: a violation is a request that starts while
+    # another is in progress, or less than min_interval after the previous
+    # request started.
     #
     # A request ends (t_end) when the server starts handing the last chunk
     # of its response to the socket (or closes it): the client cannot have
@@ -1773,8 +1779,9 @@ class State(object):
             gap = None
             if concurrent:
                 gap = 0.0
-            elif self.last_end is not None:
-                gap = t - self.last_end
+            elif self.last_start is not None:
+                gap = t - self.last_start
+            self.last_start = t
             if gap is not None:
                 self.min_gap = gap if self.min_gap is None else min(self.min_gap, gap)
             violation = concurrent or (self.min_interval > 0 and gap is not None

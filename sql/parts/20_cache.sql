@@ -1,0 +1,1 @@
+-- Local caches: see sql/parts/README.md.  (Filled by the cache work.)
