@@ -51,6 +51,7 @@ typedef struct ArxivPlanState
 	ArxivField *fields;
 	List	   *pushed;			/* condition trees sent to arXiv */
 	List	   *local;			/* RestrictInfos PostgreSQL checks */
+	List	   *local_exprs;	/* ... and the expressions it checks for them */
 	List	   *exprs;			/* value expressions of the trees */
 	bool		restricts;		/* the request is not "all of arXiv" */
 	int			id_count;		/* ids in the id condition, -1 if none */
@@ -215,7 +216,8 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 	arxiv_classify_conditions(baserel, ps->fields, baserel->baserestrictinfo,
 							  false, ps->opts.query != NULL,
-							  &ps->pushed, &ps->local, &ps->exprs);
+							  &ps->pushed, &ps->local, &ps->local_exprs,
+							  &ps->exprs);
 	ps->restricts = arxiv_tree_restricts(ps->pushed, ps->opts.query);
 	ps->id_count = arxiv_tree_id_count(ps->pushed, ps->exprs);
 	baserel->fdw_private = ps;
@@ -372,6 +374,7 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 		ParamPathInfo *ppi;
 		List	   *pushed = NIL;
 		List	   *local = NIL;
+		List	   *local_exprs = NIL;
 		List	   *exprs = NIL;
 		Cost		startup;
 		Cost		total;
@@ -379,7 +382,7 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 		if (!join_clause_is_movable_to(ri, baserel))
 			continue;
 		arxiv_classify_conditions(baserel, ps->fields, list_make1(ri), true,
-								  true, &pushed, &local, &exprs);
+								  true, &pushed, &local, &local_exprs, &exprs);
 		if (pushed == NIL)
 			continue;
 		outer = bms_difference(bms_union(ri->clause_relids, baserel->lateral_relids),
@@ -442,6 +445,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	ArxivPlanState *ps = baserel->fdw_private;
 	List	   *pushed = list_copy(ps->pushed);
 	List	   *local = list_copy(ps->local);
+	List	   *local_exprs = list_copy(ps->local_exprs);
 	List	   *exprs = list_copy(ps->exprs);
 	List	   *join_clauses = NIL;
 	List	   *local_clauses = NIL;
@@ -460,7 +464,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	}
 	if (join_clauses != NIL)
 		arxiv_classify_conditions(baserel, ps->fields, join_clauses, true,
-								  true, &pushed, &local, &exprs);
+								  true, &pushed, &local, &local_exprs, &exprs);
 
 	if (!arxiv_tree_restricts(pushed, ps->opts.query))
 		ereport(ERROR,
@@ -474,9 +478,19 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		ListCell   *lc2;
+		ListCell   *lc3;
 
-		if (!ri->pseudoconstant && list_member_ptr(local, ri))
-			local_clauses = lappend(local_clauses, ri->clause);
+		if (ri->pseudoconstant)
+			continue;
+		forboth(lc2, local, lc3, local_exprs)
+		{
+			if (lfirst(lc2) == ri)
+			{
+				local_clauses = lappend(local_clauses, lfirst(lc3));
+				break;
+			}
+		}
 	}
 
 	rel = table_open(foreigntableid, NoLock);

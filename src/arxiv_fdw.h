@@ -120,7 +120,8 @@ extern AqArena *arxiv_aq_arena(void);
 extern void arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 									  List *clauses, bool allow_outer,
 									  bool has_solid, List **pushed,
-									  List **local, List **exprs);
+									  List **local, List **local_exprs,
+									  List **exprs);
 extern bool arxiv_tree_restricts(List *pushed, const char *table_query);
 extern bool arxiv_is_published_range(RelOptInfo *baserel, ArxivField *fields,
 									 Expr *clause);

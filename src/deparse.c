@@ -36,6 +36,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -496,6 +498,15 @@ translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
 
 	if (is_text_equality(opno))
 		return translate_equality(cx, field, right, toplevel);
+	if (get_opcode(opno) == F_TEXTNE)
+	{
+		/* the planner writes NOT (a = b) as a <> b */
+		List	   *eq = translate_equality(cx, field, right, false);
+
+		if (NODE_TAG(eq) == CT_UNKNOWN)
+			return eq;
+		return list_make2(makeInteger(CT_NOT), eq);
+	}
 
 	if ((field == AF_PUBLISHED || (field == AF_UPDATED && toplevel)) &&
 		date_operator(opno, &dop))
@@ -544,7 +555,20 @@ translate_saop(ClassifyContext *cx, ScalarArrayOpExpr *saop, bool toplevel)
 	Expr	   *left = linitial(saop->args);
 	Expr	   *right = lsecond(saop->args);
 	ArxivField field = column_field(cx, left);
+	List	   *leaf;
 
+	/* x <> ALL (...), the planner's NOT (x = ANY (...)) */
+	if (!saop->useOr && get_opcode(saop->opno) == F_TEXTNE)
+	{
+		ScalarArrayOpExpr pos = *saop;
+
+		pos.opno = get_negator(saop->opno);
+		pos.useOr = true;
+		leaf = translate_saop(cx, &pos, false);
+		if (NODE_TAG(leaf) == CT_UNKNOWN)
+			return leaf;
+		return list_make2(makeInteger(CT_NOT), leaf);
+	}
 	if (!saop->useOr || !is_text_equality(saop->opno))
 		return make_unknown();
 	if (field == AF_NONE)
@@ -740,6 +764,91 @@ mentions_filter_column_walker(Node *node, ClassifyContext *cx)
 	return expression_tree_walker(node, mentions_filter_column_walker, cx);
 }
 
+/*
+ * Local rechecks of the "category" filter column: "category = x" means
+ * "x = ANY (categories)", so a clause PostgreSQL must evaluate is rewritten
+ * in terms of the real column.  Other uses of a filter column cannot be
+ * evaluated locally: *failed is set.
+ */
+typedef struct RewriteContext
+{
+	ClassifyContext *cx;
+	AttrNumber	categories_attno;
+	bool		failed;
+} RewriteContext;
+
+static Var *
+categories_var(RewriteContext *rc)
+{
+	return makeVar(rc->cx->baserel->relid, rc->categories_attno, TEXTARRAYOID,
+				   -1, DEFAULT_COLLATION_OID, 0);
+}
+
+static Node *
+rewrite_filter_mutator(Node *node, RewriteContext *rc)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, OpExpr) && list_length(((OpExpr *) node)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) node;
+		Oid			func = get_opcode(op->opno);
+		Expr	   *l = linitial(op->args);
+		Expr	   *r = lsecond(op->args);
+
+		if (column_field(rc->cx, r) == AF_CATEGORY)
+		{
+			Expr	   *tmp = l;
+
+			l = r;
+			r = tmp;
+		}
+		if ((func == F_TEXTEQ || func == F_TEXTNE) &&
+			column_field(rc->cx, l) == AF_CATEGORY && rc->categories_attno > 0)
+		{
+			ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
+
+			saop->opno = TextEqualOperator;
+			saop->opfuncid = F_TEXTEQ;
+			saop->useOr = true;
+			saop->inputcollid = DEFAULT_COLLATION_OID;
+			saop->args = list_make2(copyObject(r), categories_var(rc));
+			saop->location = -1;
+			return func == F_TEXTEQ ? (Node *) saop :
+				(Node *) makeBoolExpr(NOT_EXPR, list_make1(saop), -1);
+		}
+	}
+	if (IsA(node, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) node;
+		Oid			func = get_opcode(saop->opno);
+
+		if (column_field(rc->cx, linitial(saop->args)) == AF_CATEGORY &&
+			rc->categories_attno > 0 &&
+			((saop->useOr && func == F_TEXTEQ) || (!saop->useOr && func == F_TEXTNE)))
+		{
+			/* category IN (...): categories && ARRAY[...] */
+			Expr	   *overlap = make_opclause(OID_ARRAY_OVERLAP_OP, BOOLOID, false,
+												(Expr *) categories_var(rc),
+												copyObject(lsecond(saop->args)),
+												InvalidOid, DEFAULT_COLLATION_OID);
+
+			set_opfuncid((OpExpr *) overlap);
+			return saop->useOr ? (Node *) overlap :
+				(Node *) makeBoolExpr(NOT_EXPR, list_make1(overlap), -1);
+		}
+	}
+	if (IsA(node, Var))
+	{
+		ArxivField field = column_field(rc->cx, (Expr *) node);
+
+		if (field == AF_CATEGORY || field == AF_AUTHOR || field == AF_SEARCH)
+			rc->failed = true;
+		return node;
+	}
+	return expression_tree_mutator(node, rewrite_filter_mutator, rc);
+}
+
 static void
 report_inexact_filter(void)
 {
@@ -753,14 +862,16 @@ report_inexact_filter(void)
 /*
  * Split clauses (RestrictInfos) into those sent to arXiv (as condition
  * trees, appended to *pushed) and those PostgreSQL must evaluate (appended
- * to *local; pushed but inexact ones included).  Value expressions are
+ * to *local; pushed but inexact ones included), with the expressions it
+ * evaluates for them in *local_exprs (filter columns rewritten).  Value expressions are
  * appended to *exprs.  With allow_outer, the clauses are join clauses of a
  * parameterized path and only id conditions are taken.
  */
 void
 arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 						  List *clauses, bool allow_outer, bool has_solid,
-						  List **pushed, List **local, List **exprs)
+						  List **pushed, List **local, List **local_exprs,
+						  List **exprs)
 {
 	ClassifyContext cx = {baserel, fields, allow_outer, *exprs};
 	List	   *trees = NIL;
@@ -804,9 +915,21 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 			*pushed = lappend(*pushed, tree);
 		if (!exact)
 		{
-			if (mentions_filter_column_walker((Node *) ri->clause, &cx))
-				report_inexact_filter();
+			Expr	   *clause = ri->clause;
+
+			if (mentions_filter_column_walker((Node *) clause, &cx))
+			{
+				RewriteContext rc = {&cx, 0, false};
+
+				for (int i = 0; i < baserel->max_attr; i++)
+					if (fields[i] == AF_CATEGORIES)
+						rc.categories_attno = i + 1;
+				clause = (Expr *) rewrite_filter_mutator((Node *) clause, &rc);
+				if (rc.failed)
+					report_inexact_filter();
+			}
 			*local = lappend(*local, ri);
+			*local_exprs = lappend(*local_exprs, clause);
 		}
 	}
 }
