@@ -1200,6 +1200,9 @@ atom_parser_create(AtomEntryCallback callback, void *arg)
  * in a backend.  parse_chunk routes them here instead, for the duration of
  * each call into libxml2, and keeps the first line as the message.
  */
+static void generic_error(void *ctx, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
 static void
 generic_error(void *ctx, const char *fmt,...)
 {
