@@ -93,4 +93,17 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 \! python3 test/mock/mockctl count
 
 
+-- use_remote_estimate: one max_results=1 request at plan time gives the rows
+ALTER SERVER arxiv OPTIONS (ADD use_remote_estimate 'true');
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.LG';
+\! python3 test/mock/mockctl requests
+ALTER SERVER arxiv OPTIONS (DROP use_remote_estimate);
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.LG';
+
+-- progress of a long scan
+SET arxiv_fdw.progress = on;
+SELECT count(*) FROM papers WHERE category = 'cs.OS';
+RESET arxiv_fdw.progress;
+\! python3 test/mock/mockctl count
+
 DROP EXTENSION arxiv_fdw CASCADE;

@@ -40,9 +40,26 @@
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 #include "utils/memutils.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
+
+/* arxiv_fdw.progress: a NOTICE per page fetched, for long scans */
+static bool arxiv_progress = false;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("arxiv_fdw.progress",
+							 "Reports each page an arXiv scan fetches.",
+							 "Emits a NOTICE per page: page n of m, entries so far, seconds waited for the rate limit.",
+							 &arxiv_progress, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("arxiv_fdw");
+}
 
 /* planner state kept in baserel->fdw_private */
 typedef struct ArxivPlanState
@@ -200,6 +217,8 @@ arxiv_fdw_handler(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
+static double remote_estimate(ArxivPlanState *ps);
+
 static void
 arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					   Oid foreigntableid)
@@ -224,6 +243,13 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 	/* an id list bounds the rows; otherwise a typical filtered listing */
 	rows = ps->id_count >= 0 ? ps->id_count : ps->restricts ? 500 : 1e6;
+	if (ps->opts.use_remote_estimate && ps->restricts)
+	{
+		double		total = remote_estimate(ps);
+
+		if (total >= 0)
+			rows = total;
+	}
 	foreach(lc, ps->local)
 		local_clauses = lappend(local_clauses, lfirst(lc));
 	rows *= clauselist_selectivity(root, local_clauses, baserel->relid,
@@ -720,6 +746,8 @@ on_entry(void *arg, const AtomEntry *entry)
 		ss->entry_id = entry->id_url;
 		if (ss->stop_seen || past_updated_bound(ss, entry))
 			ss->stop_seen = true;
+		else if (ss->conv == NULL)
+			;					/* an estimate probe: rows are not wanted */
 		else if (note_window_row(ss, entry))
 		{
 			ArxivRow   *row;
@@ -1002,6 +1030,58 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	return fr->outcome;
 }
 
+/*
+ * use_remote_estimate: ask arXiv for the number of results with one
+ * max_results=1 request (answered from the response cache when fresh).
+ * Only when every pushed value is a constant; -1 when unknown.
+ */
+static double
+remote_estimate(ArxivPlanState *ps)
+{
+	int			n = list_length(ps->exprs);
+	Datum	   *values = palloc0(sizeof(Datum) * (n + 1));
+	bool	   *isnull = palloc0(sizeof(bool) * (n + 1));
+	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
+	ListCell   *lc;
+	int			i = 0;
+	char	   *postfields;
+	char	   *url;
+	FetchResult fr;
+	double		result;
+
+	foreach(lc, ps->exprs)
+	{
+		Const	   *c = (Const *) lfirst(lc);
+
+		if (!IsA(c, Const))
+			return -1;
+		values[i] = c->constvalue;
+		isnull[i++] = c->constisnull;
+	}
+	arxiv_build_request(ps->pushed, values, isnull, ps->opts.query, &ss->req);
+	if (ss->req.impossible)
+		return 0;
+	if (ss->req.ids != NIL)
+		return list_length(ss->req.ids);
+
+	ss->opts = ps->opts;
+	ss->scan_cxt = AllocSetContextCreate(CurrentMemoryContext, "arxiv_fdw estimate",
+										 ALLOCSET_DEFAULT_SIZES);
+	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
+										 ALLOCSET_DEFAULT_SIZES);
+	ss->fetch_limit = -1;
+	arxiv_url_host(ss->opts.base_url, ss->host, sizeof(ss->host));
+	url = arxiv_request_url(ss->opts.base_url, ss->req.search_query, NIL,
+							NULL, NULL, 0, 1, &postfields);
+	memset(&fr, 0, sizeof(fr));
+	if (fetch_attempt(ss, url, postfields, &fr, 0) == FETCH_OK)
+		result = atom_parser_info(ss->parser)->total_results;
+	else
+		result = -1;
+	MemoryContextDelete(ss->scan_cxt);
+	return result;
+}
+
 static double
 backoff_seconds(ArxivScanState *ss, int attempt, double retry_after)
 {
@@ -1161,6 +1241,14 @@ fetch_next_page(ArxivScanState *ss)
 		ss->echo = MemoryContextStrdup(ss->scan_cxt, info->title);
 	ss->entries += info->nentries;
 	advance_cursor(ss, info);
+	if (arxiv_progress)
+		ereport(NOTICE,
+				(errmsg("arXiv page %ld of %ld: %ld entries so far, %.1f s waited for the rate limit",
+						ss->requests + ss->cache_hits,
+						ss->requests + ss->cache_hits +
+						(ss->eof ? 0 :
+						 (long) ceil((double) Max(ss->total - ss->next_start, 0) / ss->opts.page_size)),
+						ss->entries, ss->waited)));
 	free_parser(ss);
 }
 

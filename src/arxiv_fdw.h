@@ -85,6 +85,7 @@ typedef struct ArxivOptions
 	char	   *user_agent;
 	int64		max_response_bytes;
 	double		cache_ttl;		/* seconds; 0 disables the response cache */
+	bool		use_remote_estimate;	/* probe totalResults when planning */
 	char	   *query;			/* table option: raw query ANDed in */
 } ArxivOptions;
 

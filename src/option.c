@@ -54,6 +54,7 @@ typedef enum OptionKind
 	OPT_COUNT,
 	OPT_BYTES,
 	OPT_STRING,
+	OPT_BOOL,
 	OPT_QUERY,
 	OPT_FIELD
 } OptionKind;
@@ -74,6 +75,8 @@ static const ArxivOptionDef option_defs[] = {
 	{"user_agent", ForeignServerRelationId, OPT_STRING},
 	{"max_response_bytes", ForeignServerRelationId, OPT_BYTES},
 	{"cache_ttl", ForeignServerRelationId, OPT_SECONDS},
+	{"use_remote_estimate", ForeignServerRelationId, OPT_BOOL},
+	{"use_remote_estimate", ForeignTableRelationId, OPT_BOOL},
 	{"query", ForeignTableRelationId, OPT_QUERY},
 	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE},
 	{"field", AttributeRelationId, OPT_FIELD},
@@ -230,6 +233,9 @@ validate_option(const ArxivOptionDef *def, DefElem *def_elem)
 							 errmsg("invalid value for option \"%s\"", def->name),
 							 errdetail("Control characters are not allowed.")));
 			break;
+		case OPT_BOOL:
+			(void) defGetBoolean(def_elem);
+			break;
 		case OPT_QUERY:
 			validate_query(value);
 			break;
@@ -314,6 +320,8 @@ apply_option(ArxivOptions *opts, DefElem *def)
 		opts->user_agent = pstrdup(value);
 	else if (strcmp(name, "max_response_bytes") == 0)
 		opts->max_response_bytes = (int64) strtod(value, NULL);
+	else if (strcmp(name, "use_remote_estimate") == 0)
+		opts->use_remote_estimate = defGetBoolean(def);
 	else if (strcmp(name, "cache_ttl") == 0)
 		opts->cache_ttl = strtod(value, NULL);
 	else if (strcmp(name, "query") == 0)
@@ -340,6 +348,7 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 	opts->max_response_bytes = INT64CONST(64) * 1024 * 1024;
 	/* arXiv changes once a day: an hour of staleness at most */
 	opts->cache_ttl = 3600;
+	opts->use_remote_estimate = false;
 	opts->query = NULL;
 
 	foreach(lc, server->options)
