@@ -322,11 +322,12 @@ const_text_array(Expr *expr, bool *is_const)
 }
 
 /*
- * Whether a category leaf's value is known at plan time to produce a real
- * restriction: a Const whose values are all valid categories.
+ * Whether a leaf's value is known at plan time to produce a real
+ * restriction: a Const whose values all pass the test (a valid category, a
+ * name with words).  Such a leaf is "solid" (see tree_solid).
  */
 static bool
-categories_solid(Expr *value, ValueMode mode)
+values_known_and(Expr *value, ValueMode mode, bool (*test) (const char *))
 {
 	List	   *vals;
 	bool		is_const;
@@ -336,37 +337,33 @@ categories_solid(Expr *value, ValueMode mode)
 	{
 		char	   *v = const_text(value);
 
-		return v != NULL && aq_valid_category(v);
+		return v != NULL && test(v);
 	}
 	vals = const_text_array(value, &is_const);
 	if (!is_const || vals == NIL)
 		return false;
 	foreach(lc, vals)
-		if (!aq_valid_category(lfirst(lc)))
+		if (!test(lfirst(lc)))
 		return false;
 	return true;
 }
 
 static bool
+has_words(const char *value)
+{
+	return aq_count_words(value) > 0;
+}
+
+static bool
+categories_solid(Expr *value, ValueMode mode)
+{
+	return values_known_and(value, mode, aq_valid_category);
+}
+
+static bool
 authors_solid(Expr *value, ValueMode mode)
 {
-	List	   *vals;
-	bool		is_const;
-	ListCell   *lc;
-
-	if (mode == VM_SCALAR)
-	{
-		char	   *v = const_text(value);
-
-		return v != NULL && aq_count_words(v) > 0;
-	}
-	vals = const_text_array(value, &is_const);
-	if (!is_const || vals == NIL)
-		return false;
-	foreach(lc, vals)
-		if (aq_count_words(lfirst(lc)) == 0)
-		return false;
-	return true;
+	return values_known_and(value, mode, has_words);
 }
 
 /* 'archive.%': the only LIKE the category filter column takes */
