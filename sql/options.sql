@@ -66,6 +66,16 @@ EXPLAIN (COSTS OFF) SELECT * FROM imp.papers WHERE version = 2;
 SELECT * FROM imp.papers WHERE category = 'cs.OS' AND author LIKE 'Kai%';
 SELECT * FROM imp.papers WHERE category = 'cs.OS' OR title = 'x';
 
+-- only the server's owner (or a superuser) may point it elsewhere
+CREATE ROLE regress_arxiv_reader;
+GRANT USAGE ON FOREIGN SERVER arxiv TO regress_arxiv_reader;
+SET ROLE regress_arxiv_reader;
+ALTER SERVER arxiv OPTIONS (ADD base_url 'http://attacker.example/api/query');
+CREATE SERVER mine FOREIGN DATA WRAPPER arxiv_fdw;
+RESET ROLE;
+REVOKE USAGE ON FOREIGN SERVER arxiv FROM regress_arxiv_reader;
+DROP ROLE regress_arxiv_reader;
+
 DROP SCHEMA imp CASCADE;
 DROP SERVER arxiv_all;
 DROP SERVER arxiv CASCADE;
