@@ -41,6 +41,7 @@
 #include "utils/ruleutils.h"
 #include "utils/memutils.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
@@ -147,6 +148,10 @@ typedef struct ArxivScanState
 	int64		window_bound;	/* minute of the continuation bound */
 	List	   *tail;			/* TailEntry of rows near the window's end */
 	List	   *skip;			/* TailEntry of the previous window's end */
+	HTAB	   *prev_ids;		/* ids of the previous page */
+	HTAB	   *cur_ids;		/* ids of the current page */
+	MemoryContext ids_cxt[2];	/* alternating homes of the two sets */
+	int			prev_ids_slot;	/* which one holds prev_ids */
 
 	/* the current page */
 	ArxivRow   *rows;
@@ -634,6 +639,8 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	MemoryContextReset(ss->scan_cxt);
 	ss->http = NULL;
 	ss->parser = NULL;
+	ss->prev_ids = ss->cur_ids = NULL;
+	ss->ids_cxt[0] = ss->ids_cxt[1] = NULL;
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
@@ -725,6 +732,59 @@ note_window_row(ArxivScanState *ss, const AtomEntry *entry)
 }
 
 /*
+ * Results can shift between two requests when arXiv announces new papers
+ * during a scan: with newest-first order, the previous page's last rows come
+ * again at the start of the next page.  Rows whose id the previous page
+ * returned are dropped, so memory stays bounded by one page.
+ */
+typedef struct IdKey
+{
+	char		id[64];
+} IdKey;
+
+static HTAB *
+make_id_set(ArxivScanState *ss)
+{
+	HASHCTL		ctl;
+	MemoryContext cxt;
+
+	if (ss->ids_cxt[0] == NULL)
+	{
+		ss->ids_cxt[0] = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw ids",
+											   ALLOCSET_DEFAULT_SIZES);
+		ss->ids_cxt[1] = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw ids",
+											   ALLOCSET_DEFAULT_SIZES);
+	}
+	/* the slot prev_ids does not use; a retried page starts it afresh */
+	cxt = ss->ids_cxt[1 - ss->prev_ids_slot];
+	MemoryContextReset(cxt);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(IdKey);
+	ctl.entrysize = sizeof(IdKey);
+	ctl.hcxt = cxt;
+	return hash_create("arxiv_fdw page ids", ss->opts.page_size, &ctl,
+					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/* false if the previous page returned this entry already */
+static bool
+note_page_id(ArxivScanState *ss, const AtomEntry *entry)
+{
+	IdKey		key;
+	int			version;
+
+	if (ss->sort_by == NULL || entry->id_url == NULL ||
+		!atom_split_id(entry->id_url, key.id, sizeof(key.id), &version))
+		return true;
+	if (ss->prev_ids && hash_search(ss->prev_ids, &key, HASH_FIND, NULL))
+		return false;
+	if (ss->cur_ids == NULL)
+		ss->cur_ids = make_id_set(ss);
+	(void) hash_search(ss->cur_ids, &key, HASH_ENTER, NULL);
+	return true;
+}
+
+/*
  * Parser callback: convert one entry to a row of the page.  Runs inside
  * libxml2 inside libcurl, so it must not longjmp: an ERROR is caught, kept,
  * and rethrown once control is back in our code.
@@ -748,7 +808,7 @@ on_entry(void *arg, const AtomEntry *entry)
 			ss->stop_seen = true;
 		else if (ss->conv == NULL)
 			;					/* an estimate probe: rows are not wanted */
-		else if (note_window_row(ss, entry))
+		else if (note_page_id(ss, entry) && note_window_row(ss, entry))
 		{
 			ArxivRow   *row;
 
@@ -926,6 +986,7 @@ start_page(ArxivScanState *ss)
 	ss->sink_failed = false;
 	ss->stop_seen = false;
 	ss->cache_writer = NULL;
+	ss->cur_ids = NULL;			/* its context is reset when re-created */
 	ss->body_head_len = 0;
 	ss->body_head[0] = '\0';
 	ss->parse_status = ATOM_OK;
@@ -1240,6 +1301,12 @@ fetch_next_page(ArxivScanState *ss)
 	if (info->title)
 		ss->echo = MemoryContextStrdup(ss->scan_cxt, info->title);
 	ss->entries += info->nentries;
+	if (ss->cur_ids)
+	{
+		ss->prev_ids = ss->cur_ids;
+		ss->prev_ids_slot = 1 - ss->prev_ids_slot;
+	}
+	ss->cur_ids = NULL;
 	advance_cursor(ss, info);
 	if (arxiv_progress)
 		ereport(NOTICE,
