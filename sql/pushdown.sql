@@ -218,10 +218,25 @@ INSERT INTO reading_list
   SELECT id, 'note ' || row_number() OVER (ORDER BY id) FROM corpus
    WHERE 'cs.PF' = ANY (categories) AND published >= '2026-05-01' ORDER BY id LIMIT 5;
 ANALYZE reading_list;
--- a parameterized scan: one request per outer row
+-- the ids of a small local table go to arXiv in batches: one request here
 EXPLAIN (COSTS OFF) SELECT r.note, p.title FROM reading_list r JOIN papers p ON p.id = r.arxiv_id;
 SELECT count(*) FROM reading_list r JOIN papers p ON p.id = r.arxiv_id;
+\! python3 test/mock/mockctl requests max_results
+SELECT count(*) FROM papers p WHERE p.id IN (SELECT arxiv_id FROM reading_list);
 \! python3 test/mock/mockctl count
+-- a large table with a selective filter: one request per matching outer row
+-- is cheaper than sending all of the table's ids
+CREATE TABLE big_list AS SELECT id AS arxiv_id, 'note ' || id AS note FROM corpus
+ WHERE 'cs.LG' = ANY (categories) ORDER BY id LIMIT 3000;
+ANALYZE big_list;
+EXPLAIN (COSTS OFF) SELECT b.note, p.title FROM big_list b JOIN papers p ON p.id = b.arxiv_id
+ WHERE b.note = 'note 2605.09735';
+SELECT count(*) FROM big_list b JOIN papers p ON p.id = b.arxiv_id
+ WHERE b.note IN (SELECT 'note ' || arxiv_id FROM big_list ORDER BY arxiv_id LIMIT 2);
+\! python3 test/mock/mockctl count
+-- without the filter, 3000 ids in batches of page_size
+SELECT count(*) FROM big_list b JOIN papers p ON p.id = b.arxiv_id;
+\! python3 test/mock/mockctl requests max_results
 -- the recommended form: the ids go in one request
 EXPLAIN (COSTS OFF) SELECT r.note, p.title FROM reading_list r JOIN papers p ON p.id = r.arxiv_id
  WHERE p.id = ANY (ARRAY(SELECT arxiv_id FROM reading_list));

@@ -19,7 +19,10 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
 #include "commands/explain.h"
+#include "executor/spi.h"
+#include "parser/parsetree.h"
 #include "common/pg_prng.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -90,7 +93,8 @@ enum ArxivScanPrivate
 	FSP_SORT,					/* Integer: ArxivSort */
 	FSP_SORT_DESC,				/* Integer: descending */
 	FSP_FETCH_LIMIT,			/* Integer: rows needed at most, -1 all */
-	FSP_NEEDED_ATTRS			/* List of Integer attnums to produce */
+	FSP_NEEDED_ATTRS,			/* List of Integer attnums to produce */
+	FSP_ID_SOURCE				/* NIL, or (table OID, column name): ids */
 };
 
 /* indexes into ForeignPath.fdw_private */
@@ -98,7 +102,8 @@ enum ArxivPathPrivate
 {
 	FPP_SORT,
 	FPP_SORT_DESC,
-	FPP_FETCH_LIMIT
+	FPP_FETCH_LIMIT,
+	FPP_ID_SOURCE				/* NIL, or (range table index, attno) */
 };
 
 typedef struct ArxivRow
@@ -125,6 +130,7 @@ typedef struct ArxivScanState
 	ArxivSort	sort;
 	bool		sort_desc;
 	long		fetch_limit;	/* -1: all */
+	List	   *id_source;		/* NIL, or (table OID, column name) */
 	ArxivRequest req;
 	bool		req_valid;
 	const char *sort_by;		/* arXiv's sortBy, NULL for id lists */
@@ -362,9 +368,10 @@ add_scan_path(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 			 create_foreignscan_path(root, baserel, NULL,
 									 Min(baserel->rows, Max(fetched, 1)),
 									 startup, total, pathkeys, NULL, NULL,
-									 list_make3(makeInteger(sort),
+									 list_make4(makeInteger(sort),
 												makeInteger(desc),
-												makeInteger((int) limit))));
+												makeInteger((int) limit),
+												NIL)));
 }
 
 static bool
@@ -426,9 +433,93 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 				 create_foreignscan_path(root, baserel, NULL,
 										 Max(ppi->ppi_rows, 1),
 										 startup, total, NIL, outer, NULL,
-										 list_make3(makeInteger(SORT_NONE),
+										 list_make4(makeInteger(SORT_NONE),
 													makeInteger(0),
-													makeInteger(-1))));
+													makeInteger(-1),
+													NIL)));
+	}
+}
+
+/*
+ * The local table column a join clause "id = t.col" compares with, if t is
+ * a plain table of this query and col a text column: its distinct values
+ * are a superset of the ids the join can match.
+ */
+static bool
+join_id_source(PlannerInfo *root, RelOptInfo *baserel, RestrictInfo *ri,
+			   Index *relid, AttrNumber *attno)
+{
+	OpExpr	   *op = (OpExpr *) ri->clause;
+	RangeTblEntry *rte;
+
+	if (!IsA(op, OpExpr) || list_length(op->args) != 2)
+		return false;
+	for (int side = 0; side < 2; side++)
+	{
+		Var		   *var = (Var *) list_nth(op->args, side);
+
+		while (var && IsA(var, RelabelType))
+			var = (Var *) ((RelabelType *) var)->arg;
+		if (var == NULL || !IsA(var, Var) || var->varno == baserel->relid ||
+			var->varlevelsup != 0 || var->varattno <= 0 ||
+			(var->vartype != TEXTOID && var->vartype != VARCHAROID))
+			continue;
+		rte = planner_rt_fetch(var->varno, root);
+		if (rte->rtekind != RTE_RELATION ||
+			(rte->relkind != RELKIND_RELATION && rte->relkind != RELKIND_MATVIEW &&
+			 rte->relkind != RELKIND_PARTITIONED_TABLE))
+			return false;
+		*relid = var->varno;
+		*attno = var->varattno;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * For a join with a local table on "id", an unparameterized scan whose ids
+ * are the distinct values of the local column, read when the scan starts:
+ * ceil(n / page_size) requests for the whole join instead of one per outer
+ * row.  Offered when the local table is small enough for that to pay.
+ */
+static void
+add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
+{
+	List	   *clauses;
+	ListCell   *lc;
+
+	if (ps->id_count >= 0)
+		return;
+	clauses = generate_implied_equalities_for_column(root, baserel,
+													 ec_member_is_id, ps->fields,
+													 baserel->lateral_referencers);
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Index		relid;
+		AttrNumber	attno;
+		RelOptInfo *other;
+		double		ids;
+		Cost		startup;
+		Cost		total;
+
+		if (!join_id_source(root, baserel, ri, &relid, &attno))
+			continue;
+		other = find_base_rel(root, relid);
+		/* all of the table's rows: its own conditions are not applied */
+		ids = Max(other->tuples, 1);
+		if (ids > 100 * ARXIV_MAX_PAGE_SIZE)
+			continue;
+		estimate_costs(ps, ids, true, &startup, &total);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL,
+										 Min(ids, baserel->rows), startup, total,
+										 NIL, NULL, NULL,
+										 list_make4(makeInteger(SORT_NONE),
+													makeInteger(0),
+													makeInteger(-1),
+													list_make2(makeInteger(relid),
+															   makeInteger(attno)))));
 	}
 }
 
@@ -448,6 +539,7 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 		add_scan_path(root, baserel, ps, root->query_pathkeys, sort, desc);
 
 	add_id_join_paths(root, baserel, ps);
+	add_id_source_paths(root, baserel, ps);
 }
 
 /* attnums the scan must produce: targetlist and local conditions */
@@ -481,6 +573,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	List	   *join_clauses = NIL;
 	List	   *local_clauses = NIL;
 	List	   *path_private = best_path->fdw_private;
+	List	   *id_source;
 	ListCell   *lc;
 	Relation	rel;
 	int			natts;
@@ -497,7 +590,17 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 		arxiv_classify_conditions(baserel, ps->fields, join_clauses, true,
 								  true, &pushed, &local, &local_exprs, &exprs);
 
-	if (!arxiv_tree_restricts(pushed, ps->opts.query))
+	id_source = list_nth(path_private, FPP_ID_SOURCE);
+	if (id_source != NIL)
+	{
+		RangeTblEntry *rte = planner_rt_fetch(intVal(linitial(id_source)), root);
+
+		id_source = list_make2(makeInteger(rte->relid),
+							   makeString(get_attname(rte->relid,
+													  intVal(lsecond(id_source)),
+													  false)));
+	}
+	if (id_source == NIL && !arxiv_tree_restricts(pushed, ps->opts.query))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
@@ -529,11 +632,12 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	table_close(rel, NoLock);
 
 	return make_foreignscan(tlist, local_clauses, baserel->relid, exprs,
-							list_make5(pushed,
-									   list_nth(path_private, FPP_SORT),
-									   list_nth(path_private, FPP_SORT_DESC),
-									   list_nth(path_private, FPP_FETCH_LIMIT),
-									   needed_attrs(baserel, local_clauses, natts)),
+							lappend(list_make5(pushed,
+											   list_nth(path_private, FPP_SORT),
+											   list_nth(path_private, FPP_SORT_DESC),
+											   list_nth(path_private, FPP_FETCH_LIMIT),
+											   needed_attrs(baserel, local_clauses, natts)),
+									id_source),
 							NIL, NIL, outer_plan);
 }
 
@@ -579,6 +683,7 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->sort = (ArxivSort) intVal(list_nth(fsplan->fdw_private, FSP_SORT));
 	ss->sort_desc = intVal(list_nth(fsplan->fdw_private, FSP_SORT_DESC)) != 0;
 	ss->fetch_limit = intVal(list_nth(fsplan->fdw_private, FSP_FETCH_LIMIT));
+	ss->id_source = list_nth(fsplan->fdw_private, FSP_ID_SOURCE);
 	ss->exprs = fsplan->fdw_exprs;
 	ss->exprstates = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	ss->values = palloc0(sizeof(Datum) * (list_length(ss->exprs) + 1));
@@ -627,6 +732,46 @@ choose_sort(ArxivScanState *ss)
 	}
 }
 
+/*
+ * The distinct values of the id-source column, read with the statement's
+ * snapshot (read-only SPI), as the join itself sees the table.  Values that
+ * are not arXiv ids cannot match and are not sent.
+ */
+static List *
+read_id_source(ArxivScanState *ss)
+{
+	Oid			relid = intVal(linitial(ss->id_source));
+	char	   *column = strVal(lsecond(ss->id_source));
+	char	   *sql;
+	List	   *ids = NIL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	sql = psprintf("SELECT DISTINCT %s::text FROM %s WHERE %s IS NOT NULL",
+				   quote_identifier(column),
+				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											  get_rel_name(relid)),
+				   quote_identifier(column));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the ids of %s", sql);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *id = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (id != NULL && aq_valid_id(id, true))
+		{
+			/* the list must outlive SPI_finish, as must its strings */
+			MemoryContext spicxt = MemoryContextSwitchTo(outer);
+
+			ids = lappend(ids, pstrdup(id));
+			MemoryContextSwitchTo(spicxt);
+		}
+	}
+	SPI_finish();
+	return ids;
+}
+
 /* Evaluate the value expressions and build the request, in scan_cxt. */
 static void
 compute_request(ForeignScanState *node, ArxivScanState *ss)
@@ -651,6 +796,12 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	}
 	arxiv_build_request(ss->pushed, ss->values, ss->isnull, ss->opts.query,
 						&ss->req);
+	if (ss->id_source != NIL && !ss->req.has_ids)
+	{
+		ss->req.ids = read_id_source(ss);
+		ss->req.has_ids = true;
+		ss->req.impossible |= ss->req.ids == NIL;
+	}
 	arxiv_converter_set_request(ss->conv, &ss->req);
 	choose_sort(ss);
 	MemoryContextSwitchTo(oldcxt);
@@ -1380,8 +1531,15 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	ArxivScanState *ss = node->fdw_state;
 
-	if (!ss->req_valid && !contains_exec_param_walker((Node *) ss->exprs, NULL))
+	if (!ss->req_valid && ss->id_source == NIL &&
+		!contains_exec_param_walker((Node *) ss->exprs, NULL))
 		compute_request(node, ss);
+	if (ss->id_source != NIL)
+		ExplainPropertyText("arXiv Id Source",
+							psprintf("distinct %s of %s, read at execution start",
+									 quote_identifier(strVal(lsecond(ss->id_source))),
+									 get_rel_name(intVal(linitial(ss->id_source)))),
+							es);
 
 	if (ss->req_valid)
 	{
