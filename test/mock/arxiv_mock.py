@@ -1791,10 +1791,14 @@ class State(object):
             return seq, t, gap, concurrent, violation
 
     def mark_end(self, rec):
+        # the record joins the log before the client can have the whole
+        # response, so a client that reads the log right after a response
+        # (or resets it) always sees (or clears) that request
         with self.lock:
             if rec.get("t_end") is None:
                 t = time.time()
                 rec["t_end"] = t
+                self.log.append(rec)
                 if rec["seq"] in self.active:
                     self.active[rec["seq"]] = t
                 if self.last_end is None or t > self.last_end:
@@ -1804,7 +1808,6 @@ class State(object):
         self.mark_end(rec)
         with self.lock:
             self.active.pop(rec["seq"], None)
-            self.log.append(rec)
         if self.logfile:
             line = json.dumps(rec, ensure_ascii=False)
             with self.log_lock:
