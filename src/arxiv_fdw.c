@@ -871,7 +871,11 @@ note_window_row(ArxivScanState *ss, const AtomEntry *entry)
 	{
 		te = lfirst(lc);
 		if (te->minute > minute + 1 || te->minute < minute - 1)
+		{
 			ss->tail = foreach_delete_current(ss->tail, lc);
+			pfree(te->id);
+			pfree(te);
+		}
 	}
 	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
 	te = palloc(sizeof(TailEntry));

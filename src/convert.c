@@ -17,6 +17,8 @@
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/memutils.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -34,6 +36,7 @@ typedef struct ColumnConv
 
 struct ArxivConverter
 {
+	MemoryContext scratch;		/* temporaries of one value, reset after it */
 	int			natts;
 	ColumnConv *cols;
 	bool		need_utf8_check;	/* server encoding is not UTF-8 */
@@ -45,6 +48,9 @@ arxiv_converter_create(TupleDesc tupdesc, ArxivField *fields)
 {
 	ArxivConverter *conv = palloc0(sizeof(ArxivConverter));
 
+	conv->scratch = AllocSetContextCreate(CurrentMemoryContext,
+										  "arxiv_fdw conversion",
+										  ALLOCSET_SMALL_SIZES);
 	conv->natts = tupdesc->natts;
 	conv->cols = palloc0(sizeof(ColumnConv) * tupdesc->natts);
 	conv->need_utf8_check = GetDatabaseEncoding() != PG_UTF8;
@@ -118,11 +124,17 @@ append_json_string(StringInfo buf, ArxivConverter *conv, const char *s)
 	escape_json(buf, s);
 }
 
-/* [{"name": ..., "affiliations": [...]}, ...] */
+/*
+ * [{"name": ..., "affiliations": [...]}, ...].  The JSON text and jsonb_in's
+ * temporaries (several kilobytes for a long author list) go to the scratch
+ * context; only the jsonb value is kept in the caller's context.
+ */
 static Datum
 author_details_datum(ArxivConverter *conv, const AtomEntry *e)
 {
+	MemoryContext keep = MemoryContextSwitchTo(conv->scratch);
 	StringInfoData buf;
+	Datum		result;
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '[');
@@ -142,7 +154,11 @@ author_details_datum(ArxivConverter *conv, const AtomEntry *e)
 		appendStringInfoString(&buf, "]}");
 	}
 	appendStringInfoChar(&buf, ']');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	MemoryContextSwitchTo(keep);
+	result = datumCopy(result, false, -1);
+	MemoryContextReset(conv->scratch);
+	return result;
 }
 
 static bool

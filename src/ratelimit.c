@@ -107,7 +107,11 @@ arxiv_ratelimit_acquire(const char *host, double interval)
 void
 arxiv_ratelimit_release(double interval)
 {
-	double		not_before = held_since + interval;
+	/*
+	 * A little margin: arXiv measures on its own clock, after network
+	 * jitter, and must never see two requests closer than the interval.
+	 */
+	double		not_before = held_since + (interval > 0 ? interval + 0.05 : 0);
 
 	if (held_fd < 0)
 		return;
