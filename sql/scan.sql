@@ -22,7 +22,7 @@ SELECT id, jsonb_array_length(author_details) AS n_authors,
        author_details -> 0 ->> 'name' = authors[1] AS same_first_author,
        (SELECT count(*) FROM jsonb_array_elements(author_details) a
          WHERE jsonb_array_length(a -> 'affiliations') > 0) > 0 AS has_affiliations
-  FROM papers WHERE id = '0704.0562';
+  FROM papers WHERE id = '0704.2529';
 -- titles and abstracts have no line breaks or double spaces left
 SELECT count(*) AS entries,
        count(*) FILTER (WHERE title ~ '\s\s|\n' OR abstract ~ '\s\s|\n') AS unwrapped_badly,

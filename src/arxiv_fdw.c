@@ -52,6 +52,13 @@ PG_MODULE_MAGIC;
 /* arxiv_fdw.progress: a NOTICE per page fetched, for long scans */
 static bool arxiv_progress = false;
 
+/*
+ * arxiv_fdw.response_cache: off makes scans ignore cached responses (fresh
+ * responses are still stored).  A cache-table refresh turns it off, since
+ * it exists to see what changed since the last look.
+ */
+static bool arxiv_response_cache = true;
+
 void		_PG_init(void);
 
 void
@@ -61,6 +68,11 @@ _PG_init(void)
 							 "Reports each page an arXiv scan fetches.",
 							 "Emits a NOTICE per page: page n of m, entries so far, seconds waited for the rate limit.",
 							 &arxiv_progress, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("arxiv_fdw.response_cache",
+							 "Answers identical requests from the response cache.",
+							 "When off, scans do not use cached responses (they still store fresh ones); the server option cache_ttl sets how long they stay fresh.",
+							 &arxiv_response_cache, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("arxiv_fdw");
 }
@@ -1214,7 +1226,7 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	List	   *tail_before = list_copy(ss->tail);
 	double		waited = 0;
 
-	if (attempt == 0 && ss->opts.cache_ttl > 0 &&
+	if (attempt == 0 && ss->opts.cache_ttl > 0 && arxiv_response_cache &&
 		fetch_from_cache(ss, url, postfields, fr))
 		return FETCH_OK;
 

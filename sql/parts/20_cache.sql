@@ -151,6 +151,8 @@ CREATE FUNCTION create_cache(cache_name text, foreign_table regclass, filter tex
                              refresh_overlap interval DEFAULT '1 hour')
 RETURNS bigint
 LANGUAGE plpgsql
+-- a cache starts from what arXiv has now, not from a stored response
+SET arxiv_fdw.response_cache = off
 AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
@@ -277,13 +279,15 @@ CREATE FUNCTION refresh_cache_attempt(cache regclass, full_refresh boolean,
     OUT requests bigint, OUT error_sqlstate text, OUT error_message text,
     OUT error_detail text, OUT error_hint text)
 LANGUAGE plpgsql
+-- a refresh exists to see what changed: never answer it from stored
+-- responses (an incremental refresh repeats its request exactly)
+SET arxiv_fdw.response_cache = off
 AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
-    requests_before bigint := (@extschema@.session_stats()).requests;
+    stats_before record := @extschema@.session_stats();
     c @extschema@.caches%ROWTYPE;
     cols text;
-    ex_cols text;
     set_list text;
     t_text text;
     ex_text text;
@@ -312,13 +316,12 @@ BEGIN
         -- the columns the cache and the foreign table have in common; columns
         -- a user added to the cache table (notes, ...) are left alone
         SELECT pg_catalog.string_agg(pg_catalog.quote_ident(ff.attname), ', ' ORDER BY a.attnum),
-               pg_catalog.string_agg(pg_catalog.format('excluded.%I', ff.attname), ', ' ORDER BY a.attnum),
                pg_catalog.string_agg(pg_catalog.format('%I = excluded.%I', ff.attname, ff.attname), ', ' ORDER BY a.attnum),
                pg_catalog.string_agg(pg_catalog.format('t.%I::text', ff.attname), ', ' ORDER BY a.attnum),
                pg_catalog.string_agg(pg_catalog.format('excluded.%I::text', ff.attname), ', ' ORDER BY a.attnum),
                min(ff.attname) FILTER (WHERE ff.field = 'id'),
                min(ff.attname) FILTER (WHERE ff.field = 'updated')
-          INTO cols, ex_cols, set_list, t_text, ex_text, id_col, updated_col
+          INTO cols, set_list, t_text, ex_text, id_col, updated_col
           FROM @extschema@.foreign_table_fields(c.foreign_table) ff
           JOIN pg_catalog.pg_attribute a
             ON a.attrelid = cache AND a.attname = ff.attname
@@ -353,8 +356,11 @@ BEGIN
         IF full_refresh THEN
             EXECUTE pg_catalog.format('SELECT count(*) FROM %s', cache) INTO cached;
             -- arXiv does not delete papers: an empty answer to a query that
-            -- matched papers before is a failure of the API, not news
-            IF fetched = 0 AND cached > 0 THEN
+            -- matched papers before is a failure of the API, not news.  (No
+            -- request at all, as for an empty id list, is a real nothing.)
+            IF fetched = 0 AND cached > 0 AND
+               (SELECT s.requests + s.cache_hits FROM @extschema@.session_stats() s) >
+               stats_before.requests + stats_before.cache_hits THEN
                 RAISE EXCEPTION 'full refresh of cache % fetched no rows', cache
                     USING ERRCODE = 'fdw_error',
                           DETAIL = pg_catalog.format('The cache has %s rows; arXiv does not delete papers, so an empty result is taken for a failure of the arXiv API.', cached),
@@ -380,7 +386,7 @@ BEGIN
             ' SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM applied',
             cache, cols, id_col, updated_col, set_list, t_text, ex_text,
             CASE WHEN full_refresh THEN ''
-                 ELSE pg_catalog.format(' AND excluded.%I >= t.%I', updated_col, updated_col) END)
+                 ELSE pg_catalog.format(' AND (t.%1$I IS NULL OR excluded.%1$I >= t.%1$I)', updated_col) END)
             INTO inserted, updated;
         DROP TABLE pg_temp.arxiv_fdw_refresh;
 
@@ -394,7 +400,7 @@ BEGIN
         inserted := NULL;
         updated := NULL;
         deleted := NULL;
-        requests := (@extschema@.session_stats()).requests - requests_before;
+        requests := (@extschema@.session_stats()).requests - stats_before.requests;
         UPDATE @extschema@.caches
            SET last_error = error_message,
                last_error_sqlstate = error_sqlstate,
@@ -403,7 +409,7 @@ BEGIN
         RETURN;
     END;
 
-    requests := (@extschema@.session_stats()).requests - requests_before;
+    requests := (@extschema@.session_stats()).requests - stats_before.requests;
     UPDATE @extschema@.caches
        SET high_water_mark = hwm,
            last_refresh = pg_catalog.now(),
@@ -476,6 +482,10 @@ AS $$
 DECLARE
     r record;
 BEGIN
+    -- Nothing to commit yet: this only fails at once, before any request,
+    -- where the COMMIT below would fail after the whole refresh (inside a
+    -- transaction block, or when called from a function).
+    COMMIT;
     r := @extschema@.refresh_cache_attempt(@extschema@.cache_by_name(cache_name),
                                            coalesce(refresh_cache_job.full, false));
     COMMIT;

@@ -70,6 +70,8 @@ port = $PGPORT
 unix_socket_directories = '$ARXIV_WORK/sock'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+# the cluster listens on its socket only: pg_cron's jobs connect there
+cron.host = '$ARXIV_WORK/sock'
 fsync = off
 log_min_messages = warning
 CONF
