@@ -261,6 +261,7 @@ struct ArxivCacheWriter
 	bool		failed;
 	char		tmp_path[MAXPGPATH];
 	char		final_path[MAXPGPATH];
+	double		ttl;
 	MemoryContextCallback cleanup;
 };
 
@@ -295,6 +296,7 @@ arxiv_cache_begin(MemoryContext cxt, const char *url, const char *postfields,
 	ensure_dir("arxiv_fdw");
 	ensure_dir(CACHE_DIR);
 	w = MemoryContextAllocZero(cxt, sizeof(ArxivCacheWriter));
+	w->ttl = ttl;
 	cache_key(url, postfields, key);
 	snprintf(w->final_path, MAXPGPATH, "%s/%s.atom", CACHE_DIR, key);
 	snprintf(w->tmp_path, MAXPGPATH, "%s/tmp.%d.%d", CACHE_DIR, MyProcPid, seq++);
@@ -319,10 +321,43 @@ arxiv_cache_write(ArxivCacheWriter *w, const char *data, size_t len)
 		w->failed = true;
 }
 
+/*
+ * Remove responses older than max_age seconds and temporary files older
+ * than an hour (left by a backend that crashed while writing).  Run now and
+ * then by the backends that store responses, so the cache cannot grow
+ * without bound.
+ */
+static void
+sweep_cache(double max_age)
+{
+	DIR		   *dir = AllocateDir(CACHE_DIR);
+	struct dirent *de;
+	time_t		now = time(NULL);
+
+	if (dir == NULL)
+		return;
+	while ((de = ReadDirExtended(dir, CACHE_DIR, LOG)) != NULL)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+		bool		tmp = strncmp(de->d_name, "tmp.", 4) == 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", CACHE_DIR, de->d_name);
+		if (stat(path, &st) == 0 &&
+			difftime(now, st.st_mtime) > (tmp ? 3600 : max_age))
+			(void) unlink(path);
+	}
+	FreeDir(dir);
+}
+
 /* Keep the response: it was complete and valid. */
 void
 arxiv_cache_commit(ArxivCacheWriter *w)
 {
+	static int	commits = 0;
+
 	if (w == NULL || w->fd < 0)
 		return;
 	if (CloseTransientFile(w->fd) != 0)
@@ -330,6 +365,9 @@ arxiv_cache_commit(ArxivCacheWriter *w)
 	w->fd = -1;
 	if (w->failed || rename(w->tmp_path, w->final_path) != 0)
 		(void) unlink(w->tmp_path);
+	/* a response stays useful for cache_ttl; a day covers any server's */
+	if (++commits % 100 == 0)
+		sweep_cache(Max(w->ttl, 86400));
 }
 
 PG_FUNCTION_INFO_V1(arxiv_fdw_clear_cache);
