@@ -253,4 +253,6 @@ SELECT count(*) FROM papers WHERE NOT category = 'cs.OS';
 SELECT count(*) FROM papers WHERE title ILIKE '%kernel%';
 SELECT count(*) FROM papers WHERE category = 'cs.OS' OR title ILIKE '% kernel %';
 \! python3 test/mock/mockctl count
+DROP TABLE corpus, reading_list, big_list;
+DROP FUNCTION same_rows(text, text), same_order(text, text);
 DROP EXTENSION arxiv_fdw CASCADE;
