@@ -20,6 +20,7 @@ set +e +o pipefail				# tests decide themselves what is fatal
 set -u
 
 PYTHON=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1
 T_NAME=$(basename "$0" .sh)
 T_FAILURES=0
 T_DBS=()
