@@ -1,25 +1,21 @@
 
 -- Usage statistics: the cluster's counters since the last reset, and this
--- session's since it started.
-CREATE FUNCTION stats(
-    OUT requests bigint, OUT entries bigint, OUT bytes bigint,
-    OUT retries bigint, OUT cache_hits bigint, OUT rate_limit_wait float8,
-    OUT errors_http bigint, OUT errors_transport bigint,
-    OUT errors_parse bigint, OUT errors_arxiv bigint, OUT errors_empty bigint,
-    OUT stats_reset timestamptz)
-RETURNS record
+-- session's since it started (stats_reset is NULL for a session).
+CREATE TYPE counters AS (
+    requests bigint, entries bigint, bytes bigint, retries bigint,
+    cache_hits bigint, rate_limit_wait float8,
+    errors_http bigint, errors_transport bigint, errors_parse bigint,
+    errors_arxiv bigint, errors_empty bigint, stats_reset timestamptz);
+
+CREATE FUNCTION stats()
+RETURNS counters
 AS 'MODULE_PATHNAME', 'arxiv_fdw_stats'
 LANGUAGE C STRICT VOLATILE;
 
 CREATE VIEW stats AS SELECT * FROM @extschema@.stats();
 
-CREATE FUNCTION session_stats(
-    OUT requests bigint, OUT entries bigint, OUT bytes bigint,
-    OUT retries bigint, OUT cache_hits bigint, OUT rate_limit_wait float8,
-    OUT errors_http bigint, OUT errors_transport bigint,
-    OUT errors_parse bigint, OUT errors_arxiv bigint, OUT errors_empty bigint,
-    OUT stats_reset timestamptz)
-RETURNS record
+CREATE FUNCTION session_stats()
+RETURNS counters
 AS 'MODULE_PATHNAME', 'arxiv_fdw_session_stats'
 LANGUAGE C STRICT VOLATILE;
 
