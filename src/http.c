@@ -152,6 +152,13 @@ arxiv_http_create(MemoryContext cxt, const ArxivOptions *opts)
 				 ARXIV_FDW_VERSION, curl_version());
 
 	SETOPT(http->easy, CURLOPT_NOSIGNAL, 1L);
+
+	/*
+	 * A new connection per request: when a reused keep-alive connection turns
+	 * out dead, libcurl silently sends the request again at once, behind the
+	 * rate limiter's back.  A handshake every request_interval costs little.
+	 */
+	SETOPT(http->easy, CURLOPT_FORBID_REUSE, 1L);
 	SETOPT(http->easy, CURLOPT_USERAGENT, ua);
 	SETOPT(http->easy, CURLOPT_ACCEPT_ENCODING, "");	/* all curl supports */
 	SETOPT(http->easy, CURLOPT_FOLLOWLOCATION, 1L);

@@ -141,19 +141,66 @@ is_word_byte(unsigned char c)
 		(c >= '0' && c <= '9') || c >= 0x80;
 }
 
+/*
+ * The length of a Unicode space or invisible separator starting at p (NEL,
+ * NBSP, U+1680, U+2000-U+200D, U+2028, U+2029, U+202F, U+205F, U+2060,
+ * U+3000, U+FEFF), or 0.  Search engines split words there, so such a code
+ * point must separate our words too: left inside a term it would let a value
+ * add operators ("Kaiser<NBSP>OR<NBSP>Hall").
+ */
+static int
+unicode_space_len(const unsigned char *p)
+{
+	if (p[0] == 0xC2 && (p[1] == 0x85 || p[1] == 0xA0))
+		return 2;
+	if (p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80)
+		return 3;
+	if (p[0] == 0xE2 && p[1] == 0x80 &&
+		((p[2] >= 0x80 && p[2] <= 0x8D) || p[2] == 0xA8 || p[2] == 0xA9 ||
+		 p[2] == 0xAF))
+		return 3;
+	if (p[0] == 0xE2 && p[1] == 0x81 && (p[2] == 0x9F || p[2] == 0xA0))
+		return 3;
+	if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+		return 3;
+	if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+		return 3;
+	return 0;
+}
+
+/* The length of the word character at p, or 0 for a separator. */
+static int
+word_char_len(const unsigned char *p)
+{
+	if (*p < 0x80)
+		return is_word_byte(*p) ? 1 : 0;
+	if (unicode_space_len(p) > 0)
+		return 0;
+	return 1;					/* one byte of a multi-byte letter */
+}
+
+static int
+separator_len(const unsigned char *p)
+{
+	int			n = unicode_space_len(p);
+
+	return n > 0 ? n : 1;
+}
+
 int
 aq_count_words(const char *value)
 {
 	int			n = 0;
 	bool		in_word = false;
 
-	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+	for (const unsigned char *p = (const unsigned char *) value; *p;)
 	{
-		bool		w = is_word_byte(*p);
+		bool		w = word_char_len(p) > 0;
 
 		if (w && !in_word)
 			n++;
 		in_word = w;
+		p += w ? 1 : separator_len(p);
 	}
 	return n;
 }
@@ -168,9 +215,11 @@ is_operator_word(const char *w, size_t len)
 }
 
 /*
- * field:word, or field:"w1 w2 ..." when there are several words or the only
- * word could be read as an operator.  Punctuation only separates words.
- * With no words at all the condition cannot be pushed: inexact TRUE.
+ * field:word, or field:"w1 w2 ..." when there are several words, or the only
+ * word could be read as an operator or holds non-ASCII characters (whatever
+ * a search engine makes of those, inside quotes they cannot be syntax).
+ * Punctuation and Unicode spaces only separate words.  With no words at all
+ * the condition cannot be pushed: inexact TRUE.
  */
 AqNode *
 aq_words(AqArena *arena, const char *field, const char *value, bool exact)
@@ -180,6 +229,7 @@ aq_words(AqArena *arena, const char *field, const char *value, bool exact)
 	char	   *out;
 	char	   *o;
 	int			nwords = 0;
+	bool		non_ascii = false;
 	const char *first = NULL;
 	size_t		firstlen = 0;
 	AqNode	   *node;
@@ -196,13 +246,16 @@ aq_words(AqArena *arena, const char *field, const char *value, bool exact)
 	{
 		const char *start;
 
-		while (*p && !is_word_byte((unsigned char) *p))
-			p++;
+		while (*p && word_char_len((const unsigned char *) p) == 0)
+			p += separator_len((const unsigned char *) p);
 		if (!*p)
 			break;
 		start = p;
-		while (*p && is_word_byte((unsigned char) *p))
+		while (*p && word_char_len((const unsigned char *) p) > 0)
+		{
+			non_ascii |= (unsigned char) *p >= 0x80;
 			p++;
+		}
 		if (nwords++ > 0)
 			*o++ = ' ';
 		else
@@ -215,7 +268,7 @@ aq_words(AqArena *arena, const char *field, const char *value, bool exact)
 	}
 	if (nwords == 0)
 		return aq_true(arena, false);
-	if (nwords == 1 && !is_operator_word(first, firstlen))
+	if (nwords == 1 && !is_operator_word(first, firstlen) && !non_ascii)
 	{
 		/* drop the opening quote: field:word */
 		memmove(out + flen + 1, out + flen + 2, o - (out + flen + 2));

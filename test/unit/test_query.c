@@ -102,6 +102,15 @@ test_words(AqArena *a)
 	CHECK_STR(render(a, aq_words(a, "au", "Peter Hall", true)), "au:\"Peter Hall\"");
 	CHECK_STR(render(a, aq_words(a, "au", "del_maestro", true)), "au:\"del maestro\"");
 	CHECK_STR(render(a, aq_words(a, "au", "Łukasz Kaiser", true)), "au:\"Łukasz Kaiser\"");
+	/* Unicode spaces separate words and non-ASCII terms are always quoted */
+	CHECK_STR(render(a, aq_words(a, "au", "Kaiser\xC2\xA0" "OR\xC2\xA0" "Hall", true)),
+			  "au:\"Kaiser OR Hall\"");
+	CHECK_STR(render(a, aq_words(a, "au", "a\xE3\x80\x80" "ANDNOT\xE2\x80\xA8" "b", true)),
+			  "au:\"a ANDNOT b\"");
+	CHECK_STR(render(a, aq_words(a, "au", "\xE3\x80\x80", true)), "TRUE?");
+	CHECK_STR(render(a, aq_words(a, "ti", "\xC2\xA0" "kernel\xC2\x85", false)), "ti:kernel");
+	CHECK_STR(render(a, aq_words(a, "au", "Müller", true)), "au:\"Müller\"");
+	CHECK(aq_count_words("\xE2\x80\x83" "x\xEF\xBB\xBF" "y") == 2);
 	CHECK_STR(render(a, aq_words(a, "ti", "AND", false)), "ti:\"AND\"");
 	CHECK_STR(render(a, aq_words(a, "ti", "  ", false)), "TRUE?");
 	CHECK_STR(render(a, aq_words(a, "ti", "\")(:", false)), "TRUE?");
