@@ -1592,7 +1592,7 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 		if (ss->exprs != NIL && !ss->req_valid)
 			ExplainPropertyText("arXiv Values",
-								arxiv_describe_tree(ss->pushed, ss->exprs, dpcontext),
+								arxiv_describe_tree(ss->exprs, dpcontext),
 								es);
 	}
 	if (es->analyze)

@@ -135,7 +135,7 @@ extern char *arxiv_request_url(const char *base_url, const char *search_query,
 							   int max_results, char **postfields);
 extern int64 arxiv_floor_minute(TimestampTz t);
 extern void arxiv_format_minute(int64 minutes, char *buf);
-extern char *arxiv_describe_tree(List *pushed, List *exprs, List *dpcontext);
+extern char *arxiv_describe_tree(List *exprs, List *dpcontext);
 
 /* http.c */
 typedef size_t (*ArxivSinkFn) (void *arg, const char *data, size_t len);

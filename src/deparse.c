@@ -1565,7 +1565,7 @@ arxiv_request_url(const char *base_url, const char *search_query, List *ids,
  * known at execution.
  */
 char *
-arxiv_describe_tree(List *pushed, List *exprs, List *dpcontext)
+arxiv_describe_tree(List *exprs, List *dpcontext)
 {
 	StringInfoData buf;
 	ListCell   *lc;

@@ -238,17 +238,14 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 	CURLMsg    *msg;
 	int			pending;
 	CURLcode	rc = CURLE_OK;
-	char		errbuf[CURL_ERROR_SIZE];
 
 	memset(result, 0, sizeof(ArxivHttpResult));
 	result->retry_after = -1;
 	http->sink = sink;
 	http->sink_arg = sink_arg;
 	http->result = result;
-	errbuf[0] = '\0';
 
 	SETOPT(http->easy, CURLOPT_URL, url);
-	SETOPT(http->easy, CURLOPT_ERRORBUFFER, errbuf);
 	if (postfields)
 	{
 		SETOPT(http->easy, CURLOPT_POSTFIELDS, postfields);
@@ -267,8 +264,7 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 
 		if (mrc != CURLM_OK)
 		{
-			rc = CURLE_RECV_ERROR;
-			snprintf(errbuf, sizeof(errbuf), "%s", curl_multi_strerror(mrc));
+			rc = CURLE_RECV_ERROR;	/* reported as a failed receive */
 			break;
 		}
 		if (running)
