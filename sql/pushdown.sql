@@ -191,6 +191,34 @@ END $$;
 \i test/regress/ordered.inc
 \set o 'ORDER BY published LIMIT 5 OFFSET 10'
 \i test/regress/ordered.inc
+-- OFFSET goes to arXiv's start: one request, whatever the offset
+\set o 'ORDER BY published DESC LIMIT 10 OFFSET 1500'
+\i test/regress/ordered.inc
+\set o 'ORDER BY published DESC LIMIT 10 OFFSET 1600'
+\i test/regress/ordered.inc
+\set o 'ORDER BY published DESC OFFSET 1590'
+\i test/regress/ordered.inc
+\set o 'ORDER BY published DESC LIMIT 0 OFFSET 5'
+\i test/regress/ordered.inc
+-- a widened lower date bound drops rows only at the end of a newest-first
+-- order, so start can skip them; oldest first, the scan skips rows itself
+\set w 'category = ''cs.OS'' AND published >= ''2025-06-01 12:00:30'''
+\set o 'ORDER BY published DESC LIMIT 5 OFFSET 100'
+\i test/regress/ordered.inc
+\set o 'ORDER BY published LIMIT 5 OFFSET 100'
+\i test/regress/ordered.inc
+-- LIMIT and OFFSET from parameters, in a generic plan
+PREPARE page_of(bigint, bigint) AS
+  SELECT id FROM papers WHERE category = 'cs.OS' ORDER BY published DESC LIMIT $1 OFFSET $2;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE page_of(3, 1000);
+EXECUTE page_of(3, 1000);
+SELECT id FROM corpus WHERE 'cs.OS' = ANY (categories) ORDER BY published DESC LIMIT 3 OFFSET 1000;
+RESET plan_cache_mode;
+\! python3 test/mock/mockctl requests
+EXECUTE page_of(-1, 0);
+EXECUTE page_of(1, -1);
+DEALLOCATE page_of;
 \set w 'category = ''cs.OS'' AND published >= ''2026-03-01'''
 \set o 'ORDER BY updated DESC LIMIT 10'
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM papers WHERE :w :o;

@@ -51,12 +51,13 @@ SELECT count(*) FROM papers WHERE category = 'cs.OS' AND published > 'infinity';
 SELECT count(*) FROM papers WHERE author = '--';
 \! python3 test/mock/mockctl count
 
--- paging: advancing by entries received, until totalResults
-SELECT count(*) FROM papers WHERE category = 'cs.OS';
+-- paging: advancing by entries received, until totalResults (count(title)
+-- reads every entry; count(*) is answered by totalResults, below)
+SELECT count(title) FROM papers WHERE category = 'cs.OS';
 \! python3 test/mock/mockctl requests
 -- the filter columns take arXiv's meaning
-SELECT count(*) FROM papers WHERE author = 'Kaiser' AND category = 'cs.LG';
-SELECT count(*) FROM papers WHERE search = 'cat:cs.OS AND ti:kernel';
+SELECT count(title) FROM papers WHERE author = 'Kaiser' AND category = 'cs.LG';
+SELECT count(title) FROM papers WHERE search = 'cat:cs.OS AND ti:kernel';
 SELECT DISTINCT category, author, search FROM papers
  WHERE author = 'Kaiser' AND category IN ('cs.LG', 'stat.ML') AND search = 'all:learning';
 \! python3 test/mock/mockctl requests
@@ -74,7 +75,7 @@ SELECT count(*) = (SELECT count(*) FROM many_ids) AS all_found
 -- columns, in another order, with other types and names
 CREATE FOREIGN TABLE os_kernels (title text, id varchar(20))
   SERVER arxiv OPTIONS (query 'cat:cs.OS AND ti:kernel', page_size '50');
-SELECT count(*) FROM os_kernels;
+SELECT count(title) FROM os_kernels;
 CREATE FOREIGN TABLE my_papers (
   day date OPTIONS (field 'published'),
   arxiv_id varchar(30) OPTIONS (field 'id'),
@@ -100,9 +101,29 @@ EXPLAIN SELECT id FROM papers WHERE category = 'cs.LG';
 ALTER SERVER arxiv OPTIONS (DROP use_remote_estimate);
 EXPLAIN SELECT id FROM papers WHERE category = 'cs.LG';
 
+-- count(*) over conditions arXiv answers exactly: the totalResults of one
+-- max_results=1 request, whatever the number of results
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM papers WHERE category = 'cs.OS';
+SELECT count(*) FROM papers WHERE category = 'cs.OS';
+SELECT count(*), count(*) + 1 AS plus_one FROM papers WHERE category = 'cs.LG';
+SELECT count(*) FROM (SELECT * FROM papers WHERE category = 'cs.LG' AND author = 'Kaiser') s;
+SELECT count(*) FROM papers WHERE search = 'cat:cs.OS AND ti:kernel';
+SELECT count(*) FROM papers WHERE category = 'no.such';
+SELECT count(*) FROM os_kernels;
+\! python3 test/mock/mockctl requests
+-- not when PostgreSQL rechecks rows, for id lists, or for other aggregates
+EXPLAIN (COSTS OFF) SELECT count(*) FROM papers WHERE category = 'cs.OS' AND title ILIKE '%kernel%';
+EXPLAIN (COSTS OFF) SELECT count(*) FROM papers WHERE category = 'cs.OS' AND published >= '2026-01-01';
+EXPLAIN (COSTS OFF) SELECT count(*) FROM papers WHERE id IN ('2605.09735', '2603.11438');
+EXPLAIN (COSTS OFF) SELECT primary_category, count(*) FROM papers WHERE category = 'cs.OS' GROUP BY 1;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM papers WHERE category = 'cs.OS' HAVING count(*) > 1;
+EXPLAIN (COSTS OFF) SELECT count(*), max(published) FROM papers WHERE category = 'cs.OS';
+EXPLAIN (COSTS OFF) SELECT count(DISTINCT primary_category) FROM papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl count
+
 -- progress of a long scan
 SET arxiv_fdw.progress = on;
-SELECT count(*) FROM papers WHERE category = 'cs.OS';
+SELECT count(title) FROM papers WHERE category = 'cs.OS';
 RESET arxiv_fdw.progress;
 \! python3 test/mock/mockctl count
 

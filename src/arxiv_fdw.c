@@ -33,6 +33,8 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "nodes/makefuncs.h"
 #include "access/nbtree.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
@@ -46,8 +48,27 @@
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/rel.h"
+#include "utils/fmgroids.h"
 
 PG_MODULE_MAGIC;
+
+/* count(*): its OID is the same in every release */
+#if PG_VERSION_NUM >= 140000
+#define COUNT_STAR_OID F_COUNT_
+#else
+#define COUNT_STAR_OID 2803
+#endif
+
+/* PostgreSQL 17 added the restriction clauses of the path */
+#if PG_VERSION_NUM >= 170000
+#define arxiv_upper_path(root, rel, target, rows, startup, total, pathkeys, private) \
+	create_foreign_upper_path(root, rel, target, rows, startup, total, \
+							  pathkeys, NULL, NIL, private)
+#else
+#define arxiv_upper_path(root, rel, target, rows, startup, total, pathkeys, private) \
+	create_foreign_upper_path(root, rel, target, rows, startup, total, \
+							  pathkeys, NULL, private)
+#endif
 
 /* arxiv_fdw.progress: a NOTICE per page fetched, for long scans */
 static bool arxiv_progress = false;
@@ -106,8 +127,42 @@ enum ArxivScanPrivate
 	FSP_SORT_DESC,				/* Integer: descending */
 	FSP_FETCH_LIMIT,			/* Integer: rows needed at most, -1 all */
 	FSP_NEEDED_ATTRS,			/* List of Integer attnums to produce */
-	FSP_ID_SOURCE				/* NIL, or (table OID, column name): ids */
+	FSP_ID_SOURCE,				/* NIL, or (table OID, column name): ids */
+	FSP_KIND,					/* Integer: ArxivUpperKind */
+	FSP_RELID,					/* Integer: the foreign table's OID */
+	FSP_NVALUES,				/* Integer: value expressions in fdw_exprs */
+	FSP_OFFSET_REMOTE			/* Integer: OFFSET may go to arXiv's start */
 };
+
+/*
+ * What a ForeignScan computes besides the table's rows.  An upper scan
+ * (scan_relid 0) replaces PostgreSQL's own node above the table scan:
+ *
+ *	UPPER_COUNT: count(*) with no GROUP BY over conditions that all went to
+ *	arXiv exactly: the totalResults of one max_results=1 request.  Its
+ *	fdw_scan_tlist is the count(*) Aggrefs.
+ *
+ *	UPPER_LIMIT: LIMIT/OFFSET over the scan in the order asked, when arXiv's
+ *	start can skip the OFFSET rows.  Its fdw_scan_tlist is the table's
+ *	columns the query uses; the scan checks the local conditions and
+ *	enforces LIMIT and OFFSET itself (there is no Limit node above it).
+ *
+ * fdw_exprs holds the value expressions of the pushed conditions, then
+ * (UPPER_LIMIT) the LIMIT and OFFSET expressions and the local conditions.
+ */
+typedef enum ArxivUpperKind
+{
+	UPPER_NONE,
+	UPPER_COUNT,
+	UPPER_LIMIT
+} ArxivUpperKind;
+
+/* planner state kept in an upper rel's fdw_private */
+typedef struct ArxivUpperState
+{
+	ArxivUpperKind kind;
+	RelOptInfo *baserel;		/* the foreign table's scan rel */
+} ArxivUpperState;
 
 /* indexes into ForeignPath.fdw_private */
 enum ArxivPathPrivate
@@ -143,6 +198,17 @@ typedef struct ArxivScanState
 	bool		sort_desc;
 	long		fetch_limit;	/* -1: all */
 	List	   *id_source;		/* NIL, or (table OID, column name) */
+	ArxivUpperKind kind;
+	Oid			relid;
+	ExprState  *limit_count_state;	/* UPPER_LIMIT: LIMIT, OFFSET */
+	ExprState  *limit_offset_state;
+	ExprState  *local_qual;		/* UPPER_LIMIT: the local conditions */
+	bool		offset_remote;	/* the plan allows OFFSET as arXiv's start */
+	int64		limit_count;	/* -1: no LIMIT */
+	int64		limit_offset;
+	bool		offset_here;	/* OFFSET is applied here, not by arXiv */
+	int64		to_skip;		/* OFFSET rows still to skip here */
+	int64		emitted;		/* rows returned, for LIMIT */
 	ArxivRequest req;
 	bool		req_valid;
 	const char *sort_by;		/* arXiv's sortBy, NULL for id lists */
@@ -210,6 +276,12 @@ static ForeignScan *arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 										Oid foreigntableid, ForeignPath *best_path,
 										List *tlist, List *scan_clauses,
 										Plan *outer_plan);
+static void arxivGetForeignUpperPaths(PlannerInfo *root,
+									  UpperRelationKind stage,
+									  RelOptInfo *input_rel,
+									  RelOptInfo *output_rel, void *extra);
+static ForeignScan *upper_plan(PlannerInfo *root, RelOptInfo *upper_rel,
+							   ForeignPath *best_path, List *tlist);
 static void arxivExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static void arxivBeginForeignScan(ForeignScanState *node, int eflags);
 static TupleTableSlot *arxivIterateForeignScan(ForeignScanState *node);
@@ -226,6 +298,7 @@ arxiv_fdw_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignRelSize = arxivGetForeignRelSize;
 	routine->GetForeignPaths = arxivGetForeignPaths;
 	routine->GetForeignPlan = arxivGetForeignPlan;
+	routine->GetForeignUpperPaths = arxivGetForeignUpperPaths;
 	routine->ExplainForeignScan = arxivExplainForeignScan;
 	routine->BeginForeignScan = arxivBeginForeignScan;
 	routine->IterateForeignScan = arxivIterateForeignScan;
@@ -358,8 +431,8 @@ path_fetch_limit(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 		(root->query_pathkeys != NIL && !ordered))
 		return -1;
 	foreach(lc, ps->local)
-		if (!arxiv_is_published_range(baserel, ps->fields,
-									  lfirst_node(RestrictInfo, lc)->clause))
+		if (arxiv_published_range_bounds(baserel, ps->fields,
+										 lfirst_node(RestrictInfo, lc)->clause) == 0)
 		return -1;
 	return Min(root->limit_tuples, (double) PG_INT32_MAX);
 }
@@ -554,6 +627,26 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	add_id_source_paths(root, baserel, ps);
 }
 
+/* ForeignScan.fdw_private; see ArxivScanPrivate */
+static List *
+make_scan_private(List *pushed, List *path_private, List *attrs,
+				  List *id_source, ArxivUpperKind kind, Oid relid,
+				  int nvalues, bool offset_remote)
+{
+	List	   *result = list_make5(pushed,
+									list_nth(path_private, FPP_SORT),
+									list_nth(path_private, FPP_SORT_DESC),
+									list_nth(path_private, FPP_FETCH_LIMIT),
+									attrs);
+
+	result = lappend(result, id_source);
+	result = lappend(result, makeInteger(kind));
+	/* an OID above INT_MAX comes back unchanged through the cast */
+	result = lappend(result, makeInteger((int) relid));
+	result = lappend(result, makeInteger(nvalues));
+	return lappend(result, makeInteger(offset_remote));
+}
+
 /* attnums the scan must produce: targetlist and local conditions */
 static List *
 needed_attrs(RelOptInfo *baserel, List *local_clauses, int natts)
@@ -577,11 +670,11 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					Oid foreigntableid, ForeignPath *best_path,
 					List *tlist, List *scan_clauses, Plan *outer_plan)
 {
-	ArxivPlanState *ps = baserel->fdw_private;
-	List	   *pushed = list_copy(ps->pushed);
-	List	   *local = list_copy(ps->local);
-	List	   *local_exprs = list_copy(ps->local_exprs);
-	List	   *exprs = list_copy(ps->exprs);
+	ArxivPlanState *ps;
+	List	   *pushed;
+	List	   *local;
+	List	   *local_exprs;
+	List	   *exprs;
 	List	   *join_clauses = NIL;
 	List	   *local_clauses = NIL;
 	List	   *path_private = best_path->fdw_private;
@@ -589,6 +682,14 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	ListCell   *lc;
 	Relation	rel;
 	int			natts;
+
+	if (IS_UPPER_REL(baserel))
+		return upper_plan(root, baserel, best_path, tlist);
+	ps = baserel->fdw_private;
+	pushed = list_copy(ps->pushed);
+	local = list_copy(ps->local);
+	local_exprs = list_copy(ps->local_exprs);
+	exprs = list_copy(ps->exprs);
 
 	/* the join clauses of a parameterized path: ids from the outer row */
 	foreach(lc, scan_clauses)
@@ -644,13 +745,280 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	table_close(rel, NoLock);
 
 	return make_foreignscan(tlist, local_clauses, baserel->relid, exprs,
-							lappend(list_make5(pushed,
-											   list_nth(path_private, FPP_SORT),
-											   list_nth(path_private, FPP_SORT_DESC),
-											   list_nth(path_private, FPP_FETCH_LIMIT),
-											   needed_attrs(baserel, local_clauses, natts)),
-									id_source),
+							make_scan_private(pushed, path_private,
+											  needed_attrs(baserel, local_clauses, natts),
+											  id_source, UPPER_NONE, foreigntableid,
+											  list_length(exprs), false),
 							NIL, NIL, outer_plan);
+}
+
+/* ---------------------------------------------------------------------
+ * Upper paths: count(*) and LIMIT/OFFSET done by arXiv
+ * ---------------------------------------------------------------------
+ */
+
+/* A path of ours, under any projections, or NULL. */
+static ForeignPath *
+own_scan_path(Path *path)
+{
+	while (IsA(path, ProjectionPath))
+		path = ((ProjectionPath *) path)->subpath;
+	if (!IsA(path, ForeignPath) || path->parent->reloptkind != RELOPT_BASEREL ||
+		path->parent->fdwroutine == NULL ||
+		path->parent->fdwroutine->GetForeignUpperPaths != arxivGetForeignUpperPaths)
+		return NULL;
+	return (ForeignPath *) path;
+}
+
+/* count(*), and nothing else that reads the rows */
+static bool
+is_plain_count(Node *node)
+{
+	Aggref	   *agg = (Aggref *) node;
+
+	return IsA(agg, Aggref) && agg->aggfnoid == COUNT_STAR_OID &&
+		agg->aggstar && agg->aggfilter == NULL && agg->aggdistinct == NIL &&
+		agg->aggorder == NIL && agg->aggsplit == AGGSPLIT_SIMPLE;
+}
+
+/*
+ * SELECT count(*) FROM t WHERE <conditions arXiv answers exactly>: one
+ * request reads arXiv's totalResults, instead of fetching every entry.
+ */
+static void
+add_count_path(PlannerInfo *root, RelOptInfo *input_rel,
+			   RelOptInfo *grouped_rel, GroupPathExtraData *extra)
+{
+	Query	   *parse = root->parse;
+	ArxivPlanState *ps = input_rel->fdw_private;
+	ArxivUpperState *us;
+	ListCell   *lc;
+	Cost		startup;
+	Cost		total;
+
+	if (input_rel->reloptkind != RELOPT_BASEREL || parse->groupClause != NIL ||
+		parse->groupingSets != NIL || parse->havingQual != NULL ||
+		extra->patype != PARTITIONWISE_AGGREGATE_NONE)
+		return;
+	/* every row arXiv counts must be a row of the result, and only once */
+	if (ps->local != NIL || ps->id_count >= 0 || !ps->restricts)
+		return;
+	foreach(lc, pull_var_clause((Node *) grouped_rel->reltarget->exprs,
+								PVC_INCLUDE_AGGREGATES))
+		if (!is_plain_count(lfirst(lc)))
+			return;
+
+	us = palloc0(sizeof(ArxivUpperState));
+	us->kind = UPPER_COUNT;
+	us->baserel = input_rel;
+	grouped_rel->fdw_private = us;
+	estimate_costs(ps, 1, true, &startup, &total);
+	add_path(grouped_rel, (Path *)
+			 arxiv_upper_path(root, grouped_rel, grouped_rel->reltarget, 1,
+							  startup, total, NIL,
+							  list_make4(makeInteger(SORT_NONE), makeInteger(0),
+										 makeInteger(-1), NIL)));
+}
+
+/*
+ * Whether arXiv's start can skip the OFFSET rows of a scan in this order:
+ * when PostgreSQL rechecks nothing, or only date bounds whose widening
+ * adds rows at the far end of the order (a lower bound when newest come
+ * first), so that the first rows arXiv returns are the first rows of the
+ * result.
+ */
+static bool
+offset_can_be_remote(RelOptInfo *baserel, ArxivPlanState *ps, ArxivSort sort,
+					 bool desc)
+{
+	int			far_end;
+	ListCell   *lc;
+
+	if (sort == SORT_NONE)
+	{
+		/* without ORDER BY a search comes newest first (choose_sort) */
+		sort = SORT_PUBLISHED;
+		desc = true;
+	}
+	if (ps->local == NIL)
+		return true;
+	if (sort != SORT_PUBLISHED)
+		return false;
+	far_end = desc ? ARXIV_BOUND_LOWER : ARXIV_BOUND_UPPER;
+	foreach(lc, ps->local)
+		if (arxiv_published_range_bounds(baserel, ps->fields,
+										 lfirst_node(RestrictInfo, lc)->clause) != far_end)
+			return false;
+	return true;
+}
+
+/* The scan path LIMIT/OFFSET can be pushed into, or NULL. */
+static ForeignPath *
+limit_input_path(PlannerInfo *root, RelOptInfo *input_rel)
+{
+	ListCell   *lc;
+
+	foreach(lc, input_rel->pathlist)
+	{
+		ForeignPath *fpath = own_scan_path(lfirst(lc));
+
+		if (fpath == NULL || fpath->path.param_info != NULL ||
+			list_nth(fpath->fdw_private, FPP_ID_SOURCE) != NIL)
+			continue;
+		if (root->sort_pathkeys == NIL ||
+			pathkeys_contained_in(root->sort_pathkeys, fpath->path.pathkeys))
+			return fpath;
+	}
+	return NULL;
+}
+
+/*
+ * Rows and costs of LIMIT/OFFSET done by arXiv over the scan path: those a
+ * Limit node over the same path gets (see adjust_limit_rows_costs), less
+ * the cost of reading the OFFSET rows, which arXiv skips.  The saving is
+ * small in the estimate, which is dominated by the first request, but it
+ * is real: fewer rows fetched, never more requests.
+ */
+static void
+limit_costs(Path *scan, FinalPathExtraData *extra, double *rows,
+			Cost *startup, Cost *total)
+{
+	double		input_rows = Max(scan->rows, 1);
+	Cost		run_cost = scan->total_cost - scan->startup_cost;
+	double		count_rows;
+
+	*rows = input_rows;
+	if (extra->offset_est != 0)
+		*rows -= Min(extra->offset_est > 0 ? (double) extra->offset_est
+					 : clamp_row_est(input_rows * 0.10), input_rows);
+	*rows = Max(*rows, 1);
+	count_rows = *rows;
+	if (extra->count_est != 0)
+		count_rows = Min(extra->count_est > 0 ? (double) extra->count_est
+						 : clamp_row_est(input_rows * 0.10), *rows);
+	*rows = Max(count_rows, 1);
+	*startup = scan->startup_cost;
+	*total = *startup + run_cost * count_rows / input_rows;
+}
+
+/*
+ * SELECT ... FROM t WHERE ... [ORDER BY published|updated] LIMIT n OFFSET
+ * m: a scan that asks arXiv for start=m instead of fetching and dropping m
+ * rows.  Only offered with an OFFSET: for a bare LIMIT the table scan's
+ * first request is already sized to it.
+ */
+static void
+add_limit_path(PlannerInfo *root, RelOptInfo *input_rel,
+			   RelOptInfo *final_rel, FinalPathExtraData *extra)
+{
+	Query	   *parse = root->parse;
+	PathTarget *target = root->upper_targets[UPPERREL_FINAL];
+	ForeignPath *base;
+	RelOptInfo *baserel;
+	ArxivPlanState *ps;
+	ArxivUpperState *us;
+	ListCell   *lc;
+	double		rows;
+	Cost		startup;
+	Cost		total;
+
+	if (!extra->limit_needed || parse->limitOffset == NULL ||
+		(IsA(parse->limitOffset, Const) &&
+		 (((Const *) parse->limitOffset)->constisnull ||
+		  DatumGetInt64(((Const *) parse->limitOffset)->constvalue) == 0)) ||
+		parse->limitOption != LIMIT_OPTION_COUNT || parse->rowMarks != NIL ||
+		parse->hasTargetSRFs || parse->hasAggs || parse->groupClause != NIL ||
+		parse->hasWindowFuncs || parse->distinctClause != NIL ||
+		parse->setOperations != NULL)
+		return;
+	base = limit_input_path(root, input_rel);
+	if (base == NULL)
+		return;
+	baserel = base->path.parent;
+	ps = baserel->fdw_private;
+	if (!ps->restricts ||
+		!offset_can_be_remote(baserel, ps,
+							  intVal(list_nth(base->fdw_private, FPP_SORT)),
+							  intVal(list_nth(base->fdw_private, FPP_SORT_DESC))))
+		return;
+	/* the scan produces plain columns; whole rows are not built here */
+	foreach(lc, pull_var_clause((Node *) target->exprs, PVC_RECURSE_PLACEHOLDERS))
+	{
+		Var		   *var = lfirst(lc);
+
+		if (!IsA(var, Var) || var->varno != baserel->relid || var->varattno <= 0)
+			return;
+	}
+
+	us = palloc0(sizeof(ArxivUpperState));
+	us->kind = UPPER_LIMIT;
+	us->baserel = baserel;
+	final_rel->fdw_private = us;
+	limit_costs(&base->path, extra, &rows, &startup, &total);
+	add_path(final_rel, (Path *)
+			 arxiv_upper_path(root, final_rel, target, rows, startup, total,
+							  base->path.pathkeys,
+							  list_make4(list_nth(base->fdw_private, FPP_SORT),
+										 list_nth(base->fdw_private, FPP_SORT_DESC),
+										 makeInteger(-1), NIL)));
+}
+
+static void
+arxivGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+						  RelOptInfo *input_rel, RelOptInfo *output_rel,
+						  void *extra)
+{
+	if (output_rel->fdw_private != NULL)
+		return;
+	if (stage == UPPERREL_GROUP_AGG)
+		add_count_path(root, input_rel, output_rel, extra);
+	else if (stage == UPPERREL_FINAL)
+		add_limit_path(root, input_rel, output_rel, extra);
+}
+
+/*
+ * The plan of an upper path.  Its scan tuple is fdw_scan_tlist: the
+ * count(*) Aggrefs, or the table's columns used by the target list and by
+ * the local conditions (which the scan checks itself, before counting rows
+ * for LIMIT and OFFSET).
+ */
+static ForeignScan *
+upper_plan(PlannerInfo *root, RelOptInfo *upper_rel, ForeignPath *best_path,
+		   List *tlist)
+{
+	ArxivUpperState *us = upper_rel->fdw_private;
+	ArxivPlanState *ps = us->baserel->fdw_private;
+	Query	   *parse = root->parse;
+	List	   *scan_tlist;
+	List	   *attnos = NIL;
+	List	   *exprs = list_copy(ps->exprs);
+	ListCell   *lc;
+
+	if (us->kind == UPPER_COUNT)
+		scan_tlist = add_to_flat_tlist(NIL, pull_var_clause((Node *) tlist,
+															PVC_INCLUDE_AGGREGATES));
+	else
+	{
+		scan_tlist = add_to_flat_tlist(NIL,
+									   pull_var_clause((Node *) list_make2(tlist, ps->local_exprs),
+													   PVC_RECURSE_PLACEHOLDERS));
+		exprs = lappend(exprs, parse->limitCount ? parse->limitCount
+						: (Node *) makeNullConst(INT8OID, -1, InvalidOid));
+		exprs = lappend(exprs, parse->limitOffset);
+		exprs = list_concat(exprs, ps->local_exprs);
+	}
+	foreach(lc, scan_tlist)
+	{
+		Var		   *var = (Var *) lfirst_node(TargetEntry, lc)->expr;
+
+		attnos = lappend(attnos, makeInteger(IsA(var, Var) ? var->varattno : 0));
+	}
+	return make_foreignscan(tlist, NIL, 0, exprs,
+							make_scan_private(ps->pushed, best_path->fdw_private,
+											  attnos, NIL, us->kind,
+											  planner_rt_fetch(us->baserel->relid, root)->relid,
+											  list_length(ps->exprs), true),
+							scan_tlist, NIL, NULL);
 }
 
 /* ---------------------------------------------------------------------
@@ -677,40 +1045,84 @@ free_parser(void *arg)
 	ss->parser = NULL;
 }
 
+/*
+ * The converter from entries to scan tuples.  A table scan produces the
+ * table's columns the query uses; an UPPER_LIMIT scan the columns of its
+ * fdw_scan_tlist; an UPPER_COUNT scan converts no entries.
+ */
+static void
+setup_converter(ForeignScanState *node, ArxivScanState *ss, List *attrs)
+{
+	Relation	rel = node->ss.ss_currentRelation;
+	TupleDesc	tupdesc;
+	ArxivField *fields;
+	ListCell   *lc;
+
+	if (ss->kind == UPPER_COUNT)
+		return;
+	if (rel != NULL)
+	{
+		bool	   *needed;
+
+		tupdesc = RelationGetDescr(rel);
+		fields = arxiv_column_fields(ss->relid, tupdesc);
+		needed = palloc0(sizeof(bool) * (tupdesc->natts + 1));
+		foreach(lc, attrs)
+			needed[intVal(lfirst(lc))] = true;
+		for (int i = 0; i < tupdesc->natts; i++)
+			if (!needed[i + 1])
+				fields[i] = AF_NONE;
+	}
+	else
+	{
+		Relation	table = table_open(ss->relid, NoLock);
+		ArxivField *table_fields = arxiv_column_fields(ss->relid,
+													   RelationGetDescr(table));
+		int			i = 0;
+
+		table_close(table, NoLock);
+		tupdesc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+		fields = palloc(sizeof(ArxivField) * (tupdesc->natts + 1));
+		foreach(lc, attrs)
+			fields[i++] = table_fields[intVal(lfirst(lc)) - 1];
+	}
+	ss->natts = tupdesc->natts;
+	ss->conv = arxiv_converter_create(tupdesc, fields);
+}
+
 static void
 arxivBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
-	Relation	rel = node->ss.ss_currentRelation;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
+	List	   *priv = fsplan->fdw_private;
 	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
-	ArxivField *fields;
-	bool	   *needed;
-	ListCell   *lc;
+	int			nvalues = intVal(list_nth(priv, FSP_NVALUES));
 
 	node->fdw_state = ss;
-	arxiv_get_options(RelationGetRelid(rel), &ss->opts);
-	ss->pushed = list_nth(fsplan->fdw_private, FSP_PUSHED);
-	ss->sort = (ArxivSort) intVal(list_nth(fsplan->fdw_private, FSP_SORT));
-	ss->sort_desc = intVal(list_nth(fsplan->fdw_private, FSP_SORT_DESC)) != 0;
-	ss->fetch_limit = intVal(list_nth(fsplan->fdw_private, FSP_FETCH_LIMIT));
-	ss->id_source = list_nth(fsplan->fdw_private, FSP_ID_SOURCE);
-	ss->exprs = fsplan->fdw_exprs;
-	ss->exprstates = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
-	ss->values = palloc0(sizeof(Datum) * (list_length(ss->exprs) + 1));
-	ss->isnull = palloc0(sizeof(bool) * (list_length(ss->exprs) + 1));
-	ss->natts = tupdesc->natts;
-
-	/* produce only the columns the query uses */
-	fields = arxiv_column_fields(RelationGetRelid(rel), tupdesc);
-	needed = palloc0(sizeof(bool) * (tupdesc->natts + 1));
-	foreach(lc, (List *) list_nth(fsplan->fdw_private, FSP_NEEDED_ATTRS))
-		needed[intVal(lfirst(lc))] = true;
-	for (int i = 0; i < tupdesc->natts; i++)
-		if (!needed[i + 1])
-			fields[i] = AF_NONE;
-	ss->conv = arxiv_converter_create(tupdesc, fields);
+	ss->kind = (ArxivUpperKind) intVal(list_nth(priv, FSP_KIND));
+	ss->relid = (Oid) intVal(list_nth(priv, FSP_RELID));
+	arxiv_get_options(ss->relid, &ss->opts);
+	ss->pushed = list_nth(priv, FSP_PUSHED);
+	ss->sort = (ArxivSort) intVal(list_nth(priv, FSP_SORT));
+	ss->sort_desc = intVal(list_nth(priv, FSP_SORT_DESC)) != 0;
+	ss->fetch_limit = intVal(list_nth(priv, FSP_FETCH_LIMIT));
+	ss->id_source = list_nth(priv, FSP_ID_SOURCE);
+	ss->offset_remote = intVal(list_nth(priv, FSP_OFFSET_REMOTE)) != 0;
+	ss->exprs = list_copy_head(fsplan->fdw_exprs, nvalues);
+	ss->exprstates = ExecInitExprList(ss->exprs, (PlanState *) node);
+	ss->values = palloc0(sizeof(Datum) * (nvalues + 1));
+	ss->isnull = palloc0(sizeof(bool) * (nvalues + 1));
+	if (ss->kind == UPPER_LIMIT)
+	{
+		ss->limit_count_state = ExecInitExpr(list_nth(fsplan->fdw_exprs, nvalues),
+											 (PlanState *) node);
+		ss->limit_offset_state = ExecInitExpr(list_nth(fsplan->fdw_exprs, nvalues + 1),
+											  (PlanState *) node);
+		ss->local_qual = ExecInitQual(list_copy_tail(fsplan->fdw_exprs, nvalues + 2),
+									  (PlanState *) node);
+	}
+	setup_converter(node, ss, list_nth(priv, FSP_NEEDED_ATTRS));
 	arxiv_url_host(ss->opts.base_url, ss->host, sizeof(ss->host));
 
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -784,6 +1196,57 @@ read_id_source(ArxivScanState *ss)
 	return ids;
 }
 
+static int64
+eval_row_count(ExprState *state, ExprContext *econtext, int64 if_null,
+			   int sqlstate, const char *clause)
+{
+	bool		isnull;
+	Datum		value = ExecEvalExprSwitchContext(state, econtext, &isnull);
+	int64		count;
+
+	if (isnull)
+		return if_null;
+	count = DatumGetInt64(value);
+	if (count < 0)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("%s must not be negative", clause)));
+	return count;
+}
+
+/*
+ * LIMIT and OFFSET of an UPPER_LIMIT scan.  OFFSET goes to arXiv's start
+ * when the plan allows it and it falls inside arXiv's paging window of a
+ * search; otherwise the scan skips the rows itself.
+ */
+static void
+compute_limit(ArxivScanState *ss, ExprContext *econtext)
+{
+	ss->limit_count = eval_row_count(ss->limit_count_state, econtext, -1,
+									 ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE,
+									 "LIMIT");
+	ss->limit_offset = eval_row_count(ss->limit_offset_state, econtext, 0,
+									  ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE,
+									  "OFFSET");
+	ss->emitted = 0;
+	if (ss->offset_remote && ss->req.ids == NIL &&
+		ss->limit_offset < ARXIV_RESULT_WINDOW)
+	{
+		ss->next_start = ss->limit_offset;
+		ss->offset_here = false;
+		ss->to_skip = 0;
+		ss->fetch_limit = ss->limit_count;
+	}
+	else
+	{
+		ss->next_start = 0;
+		ss->offset_here = true;
+		ss->to_skip = ss->limit_offset;
+		ss->fetch_limit = ss->limit_count < 0 ? -1
+			: Min(ss->limit_count + ss->limit_offset, PG_INT32_MAX);
+	}
+}
+
 /* Evaluate the value expressions and build the request, in scan_cxt. */
 static void
 compute_request(ForeignScanState *node, ArxivScanState *ss)
@@ -814,10 +1277,13 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 		ss->req.has_ids = true;
 		ss->req.impossible |= ss->req.ids == NIL;
 	}
-	arxiv_converter_set_request(ss->conv, &ss->req);
+	if (ss->conv)
+		arxiv_converter_set_request(ss->conv, &ss->req);
 	choose_sort(ss);
 	MemoryContextSwitchTo(oldcxt);
 	ss->req_valid = true;
+	if (ss->kind == UPPER_LIMIT)
+		compute_limit(ss, econtext);
 
 	if (!ss->req.impossible && ss->req.search_query == NULL &&
 		ss->req.ids == NIL)
@@ -1480,24 +1946,18 @@ fetch_next_page(ArxivScanState *ss)
 				(errmsg("arXiv page %ld of %ld: %ld entries so far, %.1f s waited for the rate limit",
 						ss->requests + ss->cache_hits,
 						ss->requests + ss->cache_hits +
-						(ss->eof ? 0 :
+						(ss->eof || ss->kind == UPPER_COUNT ? 0 :
 						 (long) ceil((double) Max(ss->total - ss->next_start, 0) / ss->opts.page_size)),
 						ss->entries, ss->waited)));
 	free_parser(ss);
 }
 
+/* The next entry of the result as a scan tuple; empty at the end. */
 static TupleTableSlot *
-arxivIterateForeignScan(ForeignScanState *node)
+next_entry_row(ArxivScanState *ss, TupleTableSlot *slot)
 {
-	ArxivScanState *ss = node->fdw_state;
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	ArxivRow   *row;
 
-	if (!ss->started)
-	{
-		compute_request(node, ss);
-		ss->started = true;
-	}
 	while (ss->next_row >= ss->nrows)
 	{
 		if (ss->eof)
@@ -1509,6 +1969,97 @@ arxivIterateForeignScan(ForeignScanState *node)
 	memcpy(slot->tts_values, row->values, sizeof(Datum) * ss->natts);
 	memcpy(slot->tts_isnull, row->nulls, sizeof(bool) * ss->natts);
 	return ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * UPPER_COUNT: arXiv's totalResults for a search (one max_results=1
+ * request); an id list, whose ids may not all exist, is counted entry by
+ * entry.
+ */
+static TupleTableSlot *
+count_row(ArxivScanState *ss, TupleTableSlot *slot)
+{
+	int64		count = 0;
+
+	ExecClearTuple(slot);
+	if (ss->eof)
+		return slot;
+	if (!ss->req.impossible && ss->req.ids == NIL)
+	{
+		ss->fetch_limit = 1;
+		fetch_next_page(ss);
+		count = ss->total;
+	}
+	else
+	{
+		long		before = ss->entries;
+
+		while (!ss->eof)
+			fetch_next_page(ss);
+		count = ss->entries - before;
+	}
+	ss->eof = true;
+	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = Int64GetDatum(count);
+		slot->tts_isnull[i] = false;
+	}
+	return ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * UPPER_LIMIT: check the local conditions, skip what OFFSET still asks to
+ * skip here, and stop fetching once LIMIT rows are out.
+ */
+static TupleTableSlot *
+limit_row(ForeignScanState *node, ArxivScanState *ss, TupleTableSlot *slot)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	for (;;)
+	{
+		if (ss->limit_count >= 0 && ss->emitted >= ss->limit_count)
+			return ExecClearTuple(slot);
+		slot = next_entry_row(ss, slot);	/* TupIsNull evaluates twice */
+		if (TupIsNull(slot))
+			return slot;
+		if (ss->local_qual)
+		{
+			ResetExprContext(econtext);
+			econtext->ecxt_scantuple = slot;
+			if (!ExecQual(ss->local_qual, econtext))
+				continue;
+		}
+		if (ss->to_skip > 0)
+		{
+			ss->to_skip--;
+			continue;
+		}
+		ss->emitted++;
+		return slot;
+	}
+}
+
+static TupleTableSlot *
+arxivIterateForeignScan(ForeignScanState *node)
+{
+	ArxivScanState *ss = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	if (!ss->started)
+	{
+		compute_request(node, ss);
+		ss->started = true;
+	}
+	switch (ss->kind)
+	{
+		case UPPER_COUNT:
+			return count_row(ss, slot);
+		case UPPER_LIMIT:
+			return limit_row(node, ss, slot);
+		default:
+			return next_entry_row(ss, slot);
+	}
 }
 
 static void
@@ -1542,14 +2093,45 @@ arxivEndForeignScan(ForeignScanState *node)
  * ---------------------------------------------------------------------
  */
 
+/* How an UPPER_LIMIT scan applies LIMIT and OFFSET. */
+static void
+explain_limit(ArxivScanState *ss, ExplainState *es)
+{
+	StringInfoData buf;
+
+	if (!ss->req_valid)
+	{
+		ExplainPropertyText("arXiv Limit", "computed at execution start", es);
+		return;
+	}
+	initStringInfo(&buf);
+	if (ss->limit_count >= 0)
+		appendStringInfo(&buf, INT64_FORMAT " rows", ss->limit_count);
+	else
+		appendStringInfoString(&buf, "all rows");
+	if (ss->offset_here)
+		appendStringInfo(&buf, " after skipping " INT64_FORMAT " here",
+						 ss->limit_offset);
+	else
+		appendStringInfo(&buf, " from start=" INT64_FORMAT, ss->limit_offset);
+	ExplainPropertyText("arXiv Limit", buf.data, es);
+}
+
 static void
 arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	ArxivScanState *ss = node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 
 	if (!ss->req_valid && ss->id_source == NIL &&
-		!contains_exec_param_walker((Node *) ss->exprs, NULL))
+		!contains_exec_param_walker((Node *) fsplan->fdw_exprs, NULL))
 		compute_request(node, ss);
+	if (ss->kind != UPPER_NONE)
+		ExplainPropertyText("Relations",
+							psprintf("%s on %s",
+									 ss->kind == UPPER_COUNT ? "Aggregate" : "Limit",
+									 quote_identifier(get_rel_name(ss->relid))),
+							es);
 	if (ss->id_source != NIL)
 		ExplainPropertyText("arXiv Id Source",
 							psprintf("distinct %s of %s, read at execution start",
@@ -1582,8 +2164,13 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("arXiv Query", "computed at execution start", es);
 	if (ss->req_valid && ss->sort_by)
 		ExplainPropertyText("arXiv Sort", psprintf("%s %s", ss->sort_by, ss->sort_order), es);
-	if (ss->fetch_limit >= 0)
-		ExplainPropertyInteger("arXiv First Page", NULL, Min(ss->fetch_limit, ss->opts.page_size), es);
+	if (ss->kind == UPPER_COUNT)
+		ExplainPropertyText("arXiv Count", "totalResults of one request", es);
+	if (ss->kind == UPPER_LIMIT)
+		explain_limit(ss, es);
+	if (ss->fetch_limit > 0 && (ss->kind != UPPER_LIMIT || ss->req_valid))
+		ExplainPropertyInteger("arXiv First Page", NULL,
+							   Max(Min(ss->fetch_limit, ss->opts.page_size), 1), es);
 	if (es->verbose || !ss->req_valid)
 	{
 		List	   *dpcontext = set_deparse_context_plan(es->deparse_cxt,

@@ -124,8 +124,10 @@ extern void arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 									  List **local, List **local_exprs,
 									  List **exprs);
 extern bool arxiv_tree_restricts(List *pushed, const char *table_query);
-extern bool arxiv_is_published_range(RelOptInfo *baserel, ArxivField *fields,
-									 Expr *clause);
+#define ARXIV_BOUND_LOWER	1
+#define ARXIV_BOUND_UPPER	2
+extern int	arxiv_published_range_bounds(RelOptInfo *baserel,
+										 ArxivField *fields, Expr *clause);
 extern int	arxiv_tree_id_count(List *pushed, List *exprs);
 extern void arxiv_build_request(List *pushed, Datum *values, bool *isnull,
 								const char *table_query, ArxivRequest *req);

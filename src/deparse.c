@@ -932,15 +932,32 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 }
 
 /*
- * Whether clause is a "published" comparison: pushed, widened to whole
- * minutes, and so rejecting at most the few rows of the widening.
+ * Whether clause is a "published" comparison, pushed and widened to whole
+ * minutes (so rejecting at most the few rows of the widening), and which
+ * bounds it sets: ARXIV_BOUND_LOWER and/or ARXIV_BOUND_UPPER, 0 if it is
+ * not such a comparison.  The widened rows of a lower bound are the oldest
+ * of the result, those of an upper bound the newest.
  */
-bool
-arxiv_is_published_range(RelOptInfo *baserel, ArxivField *fields, Expr *clause)
+int
+arxiv_published_range_bounds(RelOptInfo *baserel, ArxivField *fields,
+							 Expr *clause)
 {
 	ClassifyContext cx = {baserel, fields, false, NIL};
+	List	   *tree = translate_clause(&cx, clause, true);
 
-	return NODE_TAG(translate_clause(&cx, clause, true)) == CT_DATE;
+	if (NODE_TAG(tree) != CT_DATE)
+		return 0;
+	switch ((DateOp) LEAF_EXTRA(tree))
+	{
+		case DOP_GE:
+		case DOP_GT:
+			return ARXIV_BOUND_LOWER;
+		case DOP_LE:
+		case DOP_LT:
+			return ARXIV_BOUND_UPPER;
+		default:
+			return ARXIV_BOUND_LOWER | ARXIV_BOUND_UPPER;
+	}
 }
 
 /*
