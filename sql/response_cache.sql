@@ -39,13 +39,24 @@ SELECT arxiv_fdw.clear_cache() > 0 AS removed_some;
 :q;
 \! python3 test/mock/mockctl count
 
+-- estimates learned from earlier scans: the rows of a search that arXiv
+-- counted before (kept like responses, and cleared with them)
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.PF';
+SELECT count(*) FROM papers WHERE category = 'cs.PF';
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.PF';
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.PF' AND title ILIKE '%performance%';
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.PF' AND published >= '2026-01-01';
+SELECT arxiv_fdw.clear_cache() > 0 AS removed_some;
+EXPLAIN SELECT id FROM papers WHERE category = 'cs.PF';
+\! python3 test/mock/mockctl count
+
 -- cache_ttl 0 turns the cache off
 ALTER SERVER arxiv OPTIONS (ADD cache_ttl '0');
 :q;
 :q;
 \! python3 test/mock/mockctl count
 
--- the cluster's counters since the reset (requests: 2 + 2 + 2 + 2 + 4)
+-- the cluster's counters since the reset (requests: 2 + 2 + 2 + 2 + 1 + 4)
 SELECT requests, cache_hits, retries, errors_transport, errors_http,
        entries > 0 AS some_entries, bytes > 0 AS some_bytes, stats_reset IS NOT NULL AS was_reset
   FROM arxiv_fdw.stats;

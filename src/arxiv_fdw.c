@@ -314,6 +314,7 @@ arxiv_fdw_handler(PG_FUNCTION_ARGS)
  */
 
 static double remote_estimate(ArxivPlanState *ps);
+static double learned_estimate(ArxivPlanState *ps);
 
 static void
 arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -337,11 +338,15 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	ps->id_count = arxiv_tree_id_count(ps->pushed, ps->exprs);
 	baserel->fdw_private = ps;
 
-	/* an id list bounds the rows; otherwise a typical filtered listing */
+	/*
+	 * An id list bounds the rows; otherwise what arXiv said of this search
+	 * (asked now, or learned from an earlier scan), or a typical listing.
+	 */
 	rows = ps->id_count >= 0 ? ps->id_count : ps->restricts ? 500 : 1e6;
-	if (ps->opts.use_remote_estimate && ps->restricts)
+	if (ps->restricts && ps->id_count < 0)
 	{
-		double		total = remote_estimate(ps);
+		double		total = ps->opts.use_remote_estimate ? remote_estimate(ps)
+			: learned_estimate(ps);
 
 		if (total >= 0)
 			rows = total;
@@ -1683,6 +1688,21 @@ fetch_from_cache(ArxivScanState *ss, const char *url, const char *postfields,
 	return true;
 }
 
+/*
+ * Remember the totalResults of a search for later plans (learned
+ * estimates, kept like responses for cache_ttl).  Not for id lists, whose
+ * size the planner knows, nor for window continuations, which are not the
+ * search the planner sees.
+ */
+static void
+learn_total(ArxivScanState *ss)
+{
+	if (ss->opts.cache_ttl > 0 && ss->req.search_query != NULL &&
+		ss->req.ids == NIL && ss->window_query == NULL)
+		arxiv_learned_store(ss->opts.base_url, ss->req.search_query,
+							atom_parser_info(ss->parser)->total_results);
+}
+
 /* One attempt at a page: wait for our turn, transfer, parse, judge. */
 static FetchOutcome
 fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
@@ -1717,7 +1737,10 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	ss->waited += waited;
 	ss->bytes += hr.bytes;
 	if (judge_response(ss, &hr, fr) == FETCH_OK)
+	{
 		arxiv_cache_commit(ss->cache_writer);
+		learn_total(ss);
+	}
 	else
 		ss->tail = tail_before;	/* the retry will see these rows again */
 	count_attempt(ss, fr, true, hr.bytes, waited, attempt > 0);
@@ -1729,30 +1752,64 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
  * max_results=1 request (answered from the response cache when fresh).
  * Only when every pushed value is a constant; -1 when unknown.
  */
-static double
-remote_estimate(ArxivPlanState *ps)
+/*
+ * The request of the pushed conditions at plan time, when every value is a
+ * constant.
+ */
+static bool
+plan_time_request(ArxivPlanState *ps, ArxivRequest *req)
 {
 	int			n = list_length(ps->exprs);
 	Datum	   *values = palloc0(sizeof(Datum) * (n + 1));
 	bool	   *isnull = palloc0(sizeof(bool) * (n + 1));
-	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
 	ListCell   *lc;
 	int			i = 0;
-	char	   *postfields;
-	char	   *url;
-	FetchResult fr;
-	double		result;
 
 	foreach(lc, ps->exprs)
 	{
 		Const	   *c = (Const *) lfirst(lc);
 
 		if (!IsA(c, Const))
-			return -1;
+			return false;
 		values[i] = c->constvalue;
 		isnull[i++] = c->constisnull;
 	}
-	arxiv_build_request(ps->pushed, values, isnull, ps->opts.query, &ss->req);
+	arxiv_build_request(ps->pushed, values, isnull, ps->opts.query, req);
+	return true;
+}
+
+/*
+ * The totalResults an earlier scan of the same search received, within
+ * cache_ttl (learned estimates are kept like responses); -1 if unknown.
+ */
+static double
+learned_estimate(ArxivPlanState *ps)
+{
+	ArxivRequest req;
+	int64		total;
+
+	if (ps->opts.cache_ttl <= 0 || !plan_time_request(ps, &req))
+		return -1;
+	if (req.impossible)
+		return 0;
+	if (req.ids != NIL || req.search_query == NULL ||
+		!arxiv_learned_lookup(ps->opts.base_url, req.search_query,
+							  ps->opts.cache_ttl, &total))
+		return -1;
+	return total;
+}
+
+static double
+remote_estimate(ArxivPlanState *ps)
+{
+	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
+	char	   *postfields;
+	char	   *url;
+	FetchResult fr;
+	double		result;
+
+	if (!plan_time_request(ps, &ss->req))
+		return -1;
 	if (ss->req.impossible)
 		return 0;
 	if (ss->req.ids != NIL)

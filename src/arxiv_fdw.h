@@ -190,6 +190,10 @@ extern ArxivCacheWriter *arxiv_cache_begin(MemoryContext cxt, const char *url,
 										   const char *postfields, double ttl);
 extern void arxiv_cache_write(ArxivCacheWriter *w, const char *data, size_t len);
 extern void arxiv_cache_commit(ArxivCacheWriter *w);
+extern void arxiv_learned_store(const char *base_url, const char *search_query,
+								int64 total);
+extern bool arxiv_learned_lookup(const char *base_url, const char *search_query,
+								 double ttl, int64 *total);
 
 /* convert.c */
 typedef struct ArxivConverter ArxivConverter;

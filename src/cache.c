@@ -12,6 +12,10 @@
  *	  arrives and renamed into place only once it was judged complete and
  *	  valid, so readers never see a partial body.  A file older than the
  *	  server's cache_ttl is ignored.
+ *	- cache/<key>.total: the totalResults arXiv last gave for a search, so
+ *	  that later plans of the same search estimate its rows without asking
+ *	  (learned estimates).  Fresh for cache_ttl like the responses, swept
+ *	  and cleared with them.
  *	- stats: the cluster's counters, updated under an flock after each
  *	  request; this backend's counters are kept in memory as well.
  *
@@ -370,9 +374,97 @@ arxiv_cache_commit(ArxivCacheWriter *w)
 		sweep_cache(Max(w->ttl, 86400));
 }
 
+/* ---------------------------------------------------------------------
+ * Learned estimates
+ * ---------------------------------------------------------------------
+ */
+
+static void
+total_path(const char *base_url, const char *search_query, char *path)
+{
+	char		key[33];
+
+	cache_key(base_url, search_query, key);
+	snprintf(path, MAXPGPATH, "%s/%s.total", CACHE_DIR, key);
+}
+
+static char *
+total_content(const char *base_url, const char *search_query, int64 total)
+{
+	return psprintf(INT64_FORMAT "\n%s\n%s", total, base_url, search_query);
+}
+
+/* Remember a search's totalResults; best effort, never fails. */
+void
+arxiv_learned_store(const char *base_url, const char *search_query,
+					int64 total)
+{
+	char		path[MAXPGPATH];
+	char		tmp[MAXPGPATH];
+	char	   *content = total_content(base_url, search_query, total);
+	size_t		len = strlen(content);
+	int			fd;
+	bool		ok;
+
+	if (mkdir("arxiv_fdw", S_IRWXU) != 0 && errno != EEXIST)
+		return;
+	if (mkdir(CACHE_DIR, S_IRWXU) != 0 && errno != EEXIST)
+		return;
+	total_path(base_url, search_query, path);
+	snprintf(tmp, sizeof(tmp), "%s/tmp.%d.total", CACHE_DIR, MyProcPid);
+	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+		return;
+	ok = write(fd, content, len) == (ssize_t) len;
+	if (CloseTransientFile(fd) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) != 0)
+		(void) unlink(tmp);
+	pfree(content);
+}
+
+/* The totalResults learned for a search within ttl seconds, if any. */
+bool
+arxiv_learned_lookup(const char *base_url, const char *search_query,
+					 double ttl, int64 *total)
+{
+	char		path[MAXPGPATH];
+	char	   *expected;
+	char	   *buf;
+	struct stat st;
+	int			fd;
+	bool		found = false;
+
+	total_path(base_url, search_query, path);
+	if (stat(path, &st) != 0 || difftime(time(NULL), st.st_mtime) > ttl ||
+		st.st_size > 1024 * 1024)
+		return false;
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		return false;
+	buf = palloc(st.st_size + 1);
+	if (read(fd, buf, st.st_size) == st.st_size)
+	{
+		char	   *end;
+
+		buf[st.st_size] = '\0';
+		*total = strtoi64(buf, &end, 10);
+		/* the whole content must match: a hash collision is not a hit */
+		expected = total_content(base_url, search_query, *total);
+		found = *total >= 0 && strcmp(buf, expected) == 0;
+		pfree(expected);
+	}
+	CloseTransientFile(fd);
+	pfree(buf);
+	return found;
+}
+
 PG_FUNCTION_INFO_V1(arxiv_fdw_clear_cache);
 
-/* Remove every cached response; returns how many were removed. */
+/*
+ * Remove every cached response and learned estimate; returns how many
+ * responses were removed.
+ */
 Datum
 arxiv_fdw_clear_cache(PG_FUNCTION_ARGS)
 {
