@@ -16,6 +16,7 @@ import argparse
 import base64
 import bisect
 import calendar
+import collections
 import gc
 import gzip
 import hashlib
@@ -126,15 +127,21 @@ def parse_iso(s):
 
 
 def wrap_lines(text, width):
-    out, line = [], ""
+    """Greedy wrapping: words joined by one space, lines of at most width
+    characters unless one word is longer."""
+    out, line, n = [], [], 0
     for w in text.split():
-        if line and len(line) + 1 + len(w) > width:
-            out.append(line)
-            line = w
+        k = len(w)
+        if not line:
+            line, n = [w], k
+        elif n + 1 + k > width:
+            out.append(" ".join(line))
+            line, n = [w], k
         else:
-            line = line + " " + w if line else w
+            line.append(w)
+            n += 1 + k
     if line:
-        out.append(line)
+        out.append(" ".join(line))
     return out
 
 
@@ -511,11 +518,14 @@ TITLE_T = _compile_templates(TITLE_TEMPLATES)
 class Paper(object):
     """One arXiv paper.  versions: list of [timestamp, overrides-or-None];
     overrides hold the fields of that (older) version that differ from the
-    latest one.  The abstract is either text or a tuple of sentence ids."""
+    latest one.  The abstract is either text or a tuple of sentence ids.
+    xml caches the rendered <entry> elements (UTF-8) by version; whoever
+    changes a paper that may have been rendered empties it (Corpus._touch)."""
     __slots__ = ("id", "versions", "title", "abs_text", "abs_sents", "authors",
-                 "cats", "comment", "jr", "doi", "rn", "wrap", "group")
+                 "cats", "comment", "jr", "doi", "rn", "wrap", "group", "xml")
 
     def __init__(self):
+        self.xml = None
         self.abs_text = None
         self.abs_sents = None
         self.comment = self.jr = self.doi = self.rn = None
@@ -541,6 +551,8 @@ class Paper(object):
     def copy(self):
         p = Paper()
         for k in Paper.__slots__:
+            if k == "xml":
+                continue
             v = getattr(self, k)
             if k == "versions":
                 v = [[t, dict(o) if o else None] for t, o in v]
@@ -595,6 +607,9 @@ class Corpus(object):
         self.backup = {}             # index -> original Paper (for reset)
         self.generation = 0          # bumps on every change (cache key)
         self.add_counter = 0
+        self.sent_xml = {}           # sentence id -> its text escaped for XML
+        self.xml_bytes = 0           # size of the rendered entries cached
+        self._orders = {}            # (sort field, generation) -> all indices in order
         self._name_words = {}
         self.name_pairs = {}
         seeds = self._load_seeds(seed_path)
@@ -1065,6 +1080,7 @@ class Corpus(object):
                     absx.setdefault(w, []).append(i)
         self.pub_sorted = sorted((p.versions[0][0], i) for i, p in enumerate(self.papers))
         self.pub_keys = [t for t, _ in self.pub_sorted]
+        self.pub_idx = [i for _, i in self.pub_sorted]
 
     # -- field access -------------------------------------------------------
 
@@ -1164,7 +1180,7 @@ class Corpus(object):
             return set()
         a = bisect.bisect_left(self.pub_keys, lo)
         b = bisect.bisect_right(self.pub_keys, hi)
-        out = {i for _, i in self.pub_sorted[a:b]}
+        out = set(self.pub_idx[a:b])
         if self.dirty:
             out -= self.dirty
             for i in self.dirty:
@@ -1205,19 +1221,56 @@ class Corpus(object):
         raise QueryError("bad node")
 
     def sort(self, idxs, sort_by, order):
+        """The papers idxs (a set of indices) as a list in the order asked
+        for.  A large set is taken from the order of the whole corpus, which
+        is sorted once per generation; the keys are unique (ids are), so
+        descending is exactly ascending reversed."""
         P = self.papers
         desc = order != "ascending"
         if sort_by == "lastUpdatedDate":
+            field = "updated"
             key = lambda i: (P[i].versions[-1][0], P[i].id)  # noqa: E731
         else:  # relevance and submittedDate: newest submission first
+            field = "published"
             key = lambda i: (P[i].versions[0][0], P[i].id)  # noqa: E731
-        return sorted(idxs, key=key, reverse=desc)
+        if len(idxs) * 16 < len(P):
+            return sorted(idxs, key=key, reverse=desc)
+        okey = (field, self.generation)
+        full = self._orders.get(okey)
+        if full is None:
+            full = sorted(range(len(P)), key=key)
+            self._orders = {k: v for k, v in self._orders.items() if k[1] == self.generation}
+            self._orders[okey] = full
+        out = [i for i in full if i in idxs]
+        if desc:
+            out.reverse()
+        return out
+
+    # -- rendered entries ---------------------------------------------------
+
+    XML_CACHE_LIMIT = 256 << 20
+
+    def sentence_xml(self, sid):
+        r = self.sent_xml.get(sid)
+        if r is None:
+            r = self.sent_xml[sid] = xml_text(self.sentences[sid])
+        return r
+
+    def note_xml(self, nbytes):
+        """Account for a rendered entry just cached; past the limit, forget
+        them all (they are rendered again when asked for)."""
+        self.xml_bytes += nbytes
+        if self.xml_bytes > self.XML_CACHE_LIMIT:
+            for p in self.papers:
+                p.xml = None
+            self.xml_bytes = 0
 
     # -- modification -------------------------------------------------------
 
     def _touch(self, i):
         if i < self.base_n and i not in self.backup:
             self.backup[i] = self.papers[i].copy()
+        self.papers[i].xml = None
         self.dirty.add(i)
         self.generation += 1
 
@@ -1595,46 +1648,98 @@ def render_error_feed(message, fragment=True):
     ]).encode("utf-8")
 
 
-def render_entry(corpus, p, version):
-    v = version or len(p.versions)
+_AUTHOR_XML = {}
+_CATS_XML = {}
+
+
+def _author_xml(author):
+    """The <author> element of one (name, affiliations) pair (cached: the
+    generated corpus draws its names from a pool)."""
+    r = _AUTHOR_XML.get(author)
+    if r is None:
+        name, affs = author
+        parts = ["    <author>\n      <name>%s</name>\n" % xml_text(name)]
+        for a in affs:
+            parts.append("      <arxiv:affiliation>%s</arxiv:affiliation>\n" % xml_text(a))
+        parts.append("    </author>\n")
+        r = "".join(parts)
+        if len(_AUTHOR_XML) > 200000:
+            _AUTHOR_XML.clear()
+        _AUTHOR_XML[author] = r
+    return r
+
+
+def _cats_xml(cats):
+    r = _CATS_XML.get(cats)
+    if r is None:
+        r = "".join('    <category term="%s" scheme="%s"/>\n' % (xml_attr(c), SCHEME) for c in cats)
+        if len(_CATS_XML) > 20000:
+            _CATS_XML.clear()
+        _CATS_XML[cats] = r
+    return r
+
+
+def render_entry(corpus, p, v):
+    """The <entry> element of version v of a paper, as text."""
     ts, ov = p.versions[v - 1]
     ov = ov or {}
     title = ov.get("title", p.title)
-    summary = ov.get("abstract", corpus.abstract(p))
     comment = ov.get("comment", p.comment)
     jr = ov.get("journal_ref", p.jr)
     doi = ov.get("doi", p.doi)
     if p.wrap:
         title = "\n  ".join(wrap_lines(title, 70))
-        summary = "  " + "\n".join(wrap_lines(summary, 79)) + "\n"
+    if "abstract" not in ov and not p.wrap and p.abs_sents is not None:
+        # escaping maps characters one by one, so the escaped abstract is
+        # the escaped sentences joined
+        sx = corpus.sentence_xml
+        summary = " ".join([sx(i) for i in p.abs_sents])
+    else:
+        summary = ov.get("abstract", corpus.abstract(p))
+        if p.wrap:
+            summary = "  " + "\n".join(wrap_lines(summary, 79)) + "\n"
+        summary = xml_text(summary)
     vid = "%sv%d" % (p.id, v)
     out = [
-        "  <entry>\n",
-        "    <id>http://arxiv.org/abs/%s</id>\n" % vid,
-        "    <title>%s</title>\n" % xml_text(title),
-        "    <updated>%s</updated>\n" % iso(ts),
-        '    <link href="https://arxiv.org/abs/%s" rel="alternate" type="text/html"/>\n' % vid,
-        '    <link href="https://arxiv.org/pdf/%s" rel="related" type="application/pdf" title="pdf"/>\n' % vid,
-        "    <summary>%s</summary>\n" % xml_text(summary),
+        "  <entry>\n    <id>http://arxiv.org/abs/", vid,
+        "</id>\n    <title>", xml_text(title),
+        "</title>\n    <updated>", iso(ts),
+        '</updated>\n    <link href="https://arxiv.org/abs/', vid,
+        '" rel="alternate" type="text/html"/>\n    <link href="https://arxiv.org/pdf/', vid,
+        '" rel="related" type="application/pdf" title="pdf"/>\n    <summary>', summary,
+        "</summary>\n", _cats_xml(p.cats),
+        "    <published>", iso(p.published), "</published>\n",
     ]
-    for c in p.cats:
-        out.append('    <category term="%s" scheme="%s"/>\n' % (xml_attr(c), SCHEME))
-    out.append("    <published>%s</published>\n" % iso(p.published))
     if comment:
         out.append("    <arxiv:comment>%s</arxiv:comment>\n" % xml_text(comment))
     out.append('    <arxiv:primary_category term="%s"/>\n' % xml_attr(p.primary))
     if jr:
         out.append("    <arxiv:journal_ref>%s</arxiv:journal_ref>\n" % xml_text(jr))
-    for name, affs in p.authors:
-        out.append("    <author>\n      <name>%s</name>\n" % xml_text(name))
-        for a in affs:
-            out.append("      <arxiv:affiliation>%s</arxiv:affiliation>\n" % xml_text(a))
-        out.append("    </author>\n")
+    for a in p.authors:
+        out.append(_author_xml(a))
     if doi:
         out.append("    <arxiv:doi>%s</arxiv:doi>\n" % xml_text(doi))
         out.append('    <link rel="related" href="https://doi.org/%s" title="doi"/>\n' % xml_attr(doi))
     out.append("  </entry>\n")
     return "".join(out)
+
+
+def entry_xml(corpus, p, version):
+    """The <entry> element of a paper (version None: the latest) in UTF-8,
+    rendered once per paper and version and kept in p.xml.  Call with the
+    state lock held."""
+    v = version or len(p.versions)
+    cache = p.xml
+    if cache is None:
+        cache = p.xml = {}
+    else:
+        b = cache.get(v)
+        if b is not None:
+            return b
+    b = render_entry(corpus, p, v).encode("utf-8")
+    cache[v] = b
+    corpus.note_xml(len(b))
+    return b
 
 
 def render_feed(corpus, echo_query, id_list, start, max_results, total, items):
@@ -1643,7 +1748,7 @@ def render_feed(corpus, echo_query, id_list, start, max_results, total, items):
     link = "https://arxiv.org/api/query?search_query=%s&start=%d&max_results=%d&id_list=%s" % (
         urllib.parse.quote(echo_query, safe=":/,*()[]\"'"), start, max_results,
         urllib.parse.quote(id_list, safe=":/,"))
-    out = [
+    head = "".join([
         FEED_HEAD,
         "  <id>%s</id>\n" % feed_id(title),
         "  <title>%s</title>\n" % xml_text(title),
@@ -1652,11 +1757,11 @@ def render_feed(corpus, echo_query, id_list, start, max_results, total, items):
         "  <opensearch:itemsPerPage>%d</opensearch:itemsPerPage>\n" % max_results,
         "  <opensearch:totalResults>%d</opensearch:totalResults>\n" % total,
         "  <opensearch:startIndex>%d</opensearch:startIndex>\n" % start,
-    ]
-    for p, v in items:
-        out.append(render_entry(corpus, p, v))
-    out.append("</feed>\n")
-    return "".join(out).encode("utf-8")
+    ])
+    out = [head.encode("utf-8")]
+    out.extend([entry_xml(corpus, p, v) for p, v in items])
+    out.append(b"</feed>\n")
+    return b"".join(out)
 
 
 # ---------------------------------------------------------------------------
@@ -1727,6 +1832,29 @@ FAULT_KINDS = {"status", "empty_page", "slow", "stall", "truncated", "non_xml",
                "blank", "rate_exceeded", "html_denied", "error_feed_200", "reset"}
 
 
+class LRU(object):
+    """A small least-recently-used map (values are never None)."""
+
+    def __init__(self, size):
+        self.size = size
+        self.d = collections.OrderedDict()
+
+    def get(self, key):
+        v = self.d.get(key)
+        if v is not None:
+            self.d.move_to_end(key)
+        return v
+
+    def put(self, key, value):
+        self.d[key] = value
+        self.d.move_to_end(key)
+        while len(self.d) > self.size:
+            self.d.popitem(last=False)
+
+    def clear(self):
+        self.d.clear()
+
+
 class State(object):
     def __init__(self, args, corpus):
         self.args = args
@@ -1734,7 +1862,8 @@ class State(object):
         self.lock = threading.RLock()
         self.log_lock = threading.Lock()
         self.logfile = open(args.log, "a", encoding="utf-8") if args.log else None
-        self.cache = {}
+        self.cache = LRU(64)     # query results and orders, see api_query
+        self.prefetch = None if getattr(args, "no_prefetch", False) else Prefetcher(self)
         self.reset()
 
     def reset(self, corpus_too=True):
@@ -1754,6 +1883,8 @@ class State(object):
             if corpus_too:
                 self.corpus.reset()
                 self.cache.clear()
+            if getattr(self, "prefetch", None):
+                self.prefetch.clear()
 
     # detector
     #
@@ -1852,10 +1983,11 @@ def first(params, key, default=None):
     return v if v is not None else default
 
 
-def api_query(state, params):
+def api_query(state, params, items_only=False):
     """(status, content_type, body, info) for a query, without faults.
-    info: entries, total, error, echo; plus 'render' to re-render a page
-    with no entries (empty_page fault)."""
+    info: entries, total, error, echo; plus 'empty_render' to re-render a
+    page with no entries (empty_page fault).  With items_only, a valid
+    query gives just the list of (Paper, version) of the page instead."""
     corpus = state.corpus
     sq = first(params, "search_query", "")
     id_list = first(params, "id_list", "")
@@ -1913,20 +2045,19 @@ def api_query(state, params):
     with state.lock:
         gen = corpus.generation
         matched = None
+        ast = None
         if sq.strip():
-            key = (sq, raw, gen)
-            cached = state.cache.get(key)
-            if cached is None:
-                try:
-                    ast, echo = parse_query(sq, lenient=not raw)
-                except QueryError:
-                    return error("Invalid query string: '%s'" % sq, 400, False)
+            try:
+                ast, echo = parse_query(sq, lenient=not raw)
+            except QueryError:
+                return error("Invalid query string: '%s'" % sq, 400, False)
+            # the parse tree is the normalised query: the papers it matches
+            # and their orders are kept per tree and corpus generation
+            key = ("matched", ast, gen)
+            matched = state.cache.get(key)
+            if matched is None:
                 matched = corpus.evaluate(ast)
-                if len(state.cache) > 64:
-                    state.cache.clear()
-                state.cache[key] = (matched, echo)
-            else:
-                matched, echo = cached
+                state.cache.put(key, matched)
         if ids:
             results = []
             for pid, ver in ids:
@@ -1942,17 +2073,19 @@ def api_query(state, params):
             total = len(results)
             sel = results[start:start + page]
         elif matched is not None:
-            skey = ("sorted", sq, raw, sort_by, sort_order, gen)
+            skey = ("sorted", ast, sort_by, sort_order, gen)
             order = state.cache.get(skey)
             if order is None:
                 order = corpus.sort(matched, sort_by, sort_order)
-                state.cache[skey] = order
+                state.cache.put(skey, order)
             total = len(order)
             sel = [(i, None) for i in order[start:start + page]]
         else:
             total = 0
             sel = []
         items = [(corpus.papers[i], v) for i, v in sel]
+        if items_only:
+            return items
         body = render_feed(corpus, echo, id_list, start, max_results, total, items)
     info["entries"] = len(items)
     info["total"] = total
@@ -1982,6 +2115,138 @@ def status_body(code):
     return ("<html><head><title>%d %s</title></head><body><h1>%s</h1>"
             "<p>The server is temporarily unable to service your request. "
             "Please try again later.</p></body></html>\n" % (code, t, t)).encode()
+
+
+class Prefetcher(object):
+    """Speculative rendering of the pages a paging client will ask for next.
+
+    After a full page of a large answer, a worker thread renders (and
+    gzips, if the client asked for gzip) the next DEPTH pages, while the
+    client is busy with the page it has.  A prepared answer is used only
+    when it is exactly what api_query would produce at that moment: same
+    parameters, same corpus generation, same window, and the same second
+    (the feed's <updated>); otherwise the request is answered as usual.
+    Faults, the request log and the rate detector see every request as
+    before.  --no-prefetch turns this off."""
+
+    MIN_BYTES = 256 << 10        # smaller pages are cheap enough to render
+    DEPTH = 2                    # pages prepared ahead of the client
+    KEEP = 4                     # prepared answers kept
+
+    def __init__(self, state):
+        self.state = state
+        self.cond = threading.Condition()
+        self.pending = []            # [(key, params, gzip)] for the worker, in order
+        self.running = None          # the key being rendered
+        self.done = collections.OrderedDict()   # key -> (second, gen, window, answer)
+        threading.Thread(target=self._run, name="prefetch", daemon=True).start()
+
+    @staticmethod
+    def key(params, gz):
+        return (tuple(sorted(params.items())), gz)
+
+    def clear(self):
+        with self.cond:
+            self.pending = []
+            self.done.clear()
+
+    def after(self, params, status, info, nbytes, gz):
+        """Called after answering params: queue the pages that follow (the
+        latest client's pages replace what was queued before)."""
+        if status != 200 or nbytes < self.MIN_BYTES:
+            return
+        try:
+            start = int(first(params, "start", "0") or "0")
+            max_results = int(first(params, "max_results", "10") or "10")
+        except ValueError:
+            return
+        entries, total = info["entries"], info["total"]
+        page = min(max_results, MAX_PAGE)
+        if not entries or entries < page or total is None:
+            return
+        jobs = []
+        nxt = start + entries
+        for _ in range(self.DEPTH):
+            if nxt >= total or nxt + max_results > self.state.window:
+                break
+            following = dict(params)
+            following["start"] = str(nxt)
+            jobs.append((self.key(following, gz), following, gz))
+            nxt += page
+        with self.cond:
+            self.pending = [j for j in jobs if j[0] != self.running and j[0] not in self.done]
+            if self.pending:
+                self.cond.notify_all()
+
+    def take(self, params, gz):
+        """The prepared answer (status, ctype, body, info, gzipped body or
+        None) for params if it is valid now, else None."""
+        key = self.key(params, gz)
+        with self.cond:
+            for j in self.pending:
+                if j[0] == key:       # not started: answer it directly
+                    self.pending.remove(j)
+                    return None
+            deadline = time.time() + 30
+            while self.running == key and time.time() < deadline:
+                self.cond.wait(0.5)
+            res = self.done.pop(key, None)
+        if res is None:
+            return None
+        second, gen, window, answer = res
+        state = self.state
+        with state.lock:
+            if gen != state.corpus.generation or window != state.window:
+                return None
+            if second != int(time.time()):
+                return None
+        return answer
+
+    def _run(self):
+        while True:
+            with self.cond:
+                while not self.pending:
+                    self.cond.wait()
+                key, params, gz = self.pending.pop(0)
+                self.running = key
+            try:
+                res = self._render(params, gz)
+            except Exception:        # the request will be answered directly
+                res = None
+            with self.cond:
+                self.running = None
+                if res is not None:
+                    self.done[key] = res
+                    while len(self.done) > self.KEEP:
+                        self.done.popitem(last=False)
+                self.cond.notify_all()
+
+    def _render(self, params, gz):
+        state = self.state
+        corpus = state.corpus
+        with state.lock:
+            gen = corpus.generation
+            items = api_query(state, params, items_only=True)
+        if not isinstance(items, list):
+            return None
+        # entries not rendered yet are rendered a few at a time, so that a
+        # request (its start, for the rate detector) never waits long for
+        # the lock
+        for k in range(0, len(items), 50):
+            with state.lock:
+                if corpus.generation != gen:
+                    return None
+                for p, v in items[k:k + 50]:
+                    entry_xml(corpus, p, v)
+        with state.lock:
+            gen = corpus.generation
+            window = state.window
+            second = int(time.time())
+            status, ctype, body, info = api_query(state, params)
+            if int(time.time()) != second or status != 200:
+                return None
+        zbody = gzip.compress(body, 6, mtime=0) if gz and body else None
+        return second, gen, window, (status, ctype, body, info, zbody)
 
 
 # ---------------------------------------------------------------------------
@@ -2134,6 +2399,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
         extra = {}
         atom = "application/atom+xml; charset=utf-8"
+        want_gzip = bool(re.search(r"\bgzip\b", self.headers.get("Accept-Encoding") or ""))
+        zbody = None                 # the body gzipped in advance, if it was
         if kind == "status":
             code = int(fault.get("status", 503))
             ctype = fault.get("content_type", "text/html; charset=utf-8")
@@ -2155,18 +2422,24 @@ class Handler(BaseHTTPRequestHandler):
             status, ctype, body = 200, atom, render_error_feed(msg, fragment=False)
             rec["error"] = msg
         else:
-            status, ctype, body, info = api_query(state, params)
+            answer = state.prefetch.take(params, want_gzip) if state.prefetch else None
+            if answer is not None:
+                status, ctype, body, info, zbody = answer
+            else:
+                status, ctype, body, info = api_query(state, params)
             rec["entries"] = info["entries"]
             rec["total"] = info["total"]
             if info.get("error"):
                 rec["error"] = info["error"]
             if kind == "empty_page" and status == 200:
                 body = info["empty_render"]()
+                zbody = None
                 rec["entries"] = 0
+            if state.prefetch and kind is None:
+                state.prefetch.after(params, status, info, len(body), want_gzip)
         rec["status"] = status
-        accept = self.headers.get("Accept-Encoding") or ""
-        if body and re.search(r"\bgzip\b", accept):
-            body = gzip.compress(body, 6, mtime=0)
+        if body and want_gzip:
+            body = zbody if zbody is not None else gzip.compress(body, 6, mtime=0)
             extra["Content-Encoding"] = "gzip"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -2365,6 +2638,8 @@ def main(argv=None):
                     help="start+max_results limit: <=10000 answers HTTP 500 past it, "
                          "larger (30000) an HTTP 400 error feed")
     ap.add_argument("--pidfile")
+    ap.add_argument("--no-prefetch", action="store_true",
+                    help="do not render the next page of a large answer in advance")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
 
