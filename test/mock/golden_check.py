@@ -40,13 +40,8 @@ T0 = time.time()
 ISO_RE = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 AGENT = "golden-check/1.0"
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, HERE)
+from test_mock import free_port  # noqa: E402
 
 
 class Mock(object):
