@@ -130,8 +130,7 @@ enum ArxivScanPrivate
 	FSP_ID_SOURCE,				/* NIL, or (table OID, column name): ids */
 	FSP_KIND,					/* Integer: ArxivUpperKind */
 	FSP_RELID,					/* Integer: the foreign table's OID */
-	FSP_NVALUES,				/* Integer: value expressions in fdw_exprs */
-	FSP_OFFSET_REMOTE			/* Integer: OFFSET may go to arXiv's start */
+	FSP_NVALUES					/* Integer: value expressions in fdw_exprs */
 };
 
 /*
@@ -164,7 +163,7 @@ typedef struct ArxivUpperState
 	RelOptInfo *baserel;		/* the foreign table's scan rel */
 } ArxivUpperState;
 
-/* indexes into ForeignPath.fdw_private */
+/* indexes into ForeignPath.fdw_private; see make_path_private */
 enum ArxivPathPrivate
 {
 	FPP_SORT,
@@ -172,6 +171,13 @@ enum ArxivPathPrivate
 	FPP_FETCH_LIMIT,
 	FPP_ID_SOURCE				/* NIL, or (range table index, attno) */
 };
+
+static List *
+make_path_private(ArxivSort sort, bool desc, int fetch_limit, List *id_source)
+{
+	return list_make4(makeInteger(sort), makeInteger(desc),
+					  makeInteger(fetch_limit), id_source);
+}
 
 typedef struct ArxivRow
 {
@@ -203,7 +209,6 @@ typedef struct ArxivScanState
 	ExprState  *limit_count_state;	/* UPPER_LIMIT: LIMIT, OFFSET */
 	ExprState  *limit_offset_state;
 	ExprState  *local_qual;		/* UPPER_LIMIT: the local conditions */
-	bool		offset_remote;	/* the plan allows OFFSET as arXiv's start */
 	int64		limit_count;	/* -1: no LIMIT */
 	int64		limit_offset;
 	bool		offset_here;	/* OFFSET is applied here, not by arXiv */
@@ -211,6 +216,7 @@ typedef struct ArxivScanState
 	int64		emitted;		/* rows returned, for LIMIT */
 	ArxivRequest req;
 	bool		req_valid;
+	bool		total_learned;	/* this request's totalResults is stored */
 	const char *sort_by;		/* arXiv's sortBy, NULL for id lists */
 	const char *sort_order;
 	ArxivConverter *conv;
@@ -458,10 +464,7 @@ add_scan_path(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 			 create_foreignscan_path(root, baserel, NULL,
 									 Min(baserel->rows, Max(fetched, 1)),
 									 startup, total, pathkeys, NULL, NULL,
-									 list_make4(makeInteger(sort),
-												makeInteger(desc),
-												makeInteger((int) limit),
-												NIL)));
+									 make_path_private(sort, desc, (int) limit, NIL)));
 }
 
 static bool
@@ -523,10 +526,7 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 				 create_foreignscan_path(root, baserel, NULL,
 										 Max(ppi->ppi_rows, 1),
 										 startup, total, NIL, outer, NULL,
-										 list_make4(makeInteger(SORT_NONE),
-													makeInteger(0),
-													makeInteger(-1),
-													NIL)));
+										 make_path_private(SORT_NONE, false, -1, NIL)));
 	}
 }
 
@@ -605,11 +605,9 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 				 create_foreignscan_path(root, baserel, NULL,
 										 Min(ids, baserel->rows), startup, total,
 										 NIL, NULL, NULL,
-										 list_make4(makeInteger(SORT_NONE),
-													makeInteger(0),
-													makeInteger(-1),
-													list_make2(makeInteger(relid),
-															   makeInteger(attno)))));
+										 make_path_private(SORT_NONE, false, -1,
+														   list_make2(makeInteger(relid),
+																	  makeInteger(attno)))));
 	}
 }
 
@@ -636,7 +634,7 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 static List *
 make_scan_private(List *pushed, List *path_private, List *attrs,
 				  List *id_source, ArxivUpperKind kind, Oid relid,
-				  int nvalues, bool offset_remote)
+				  int nvalues)
 {
 	List	   *result = list_make5(pushed,
 									list_nth(path_private, FPP_SORT),
@@ -648,8 +646,7 @@ make_scan_private(List *pushed, List *path_private, List *attrs,
 	result = lappend(result, makeInteger(kind));
 	/* an OID above INT_MAX comes back unchanged through the cast */
 	result = lappend(result, makeInteger((int) relid));
-	result = lappend(result, makeInteger(nvalues));
-	return lappend(result, makeInteger(offset_remote));
+	return lappend(result, makeInteger(nvalues));
 }
 
 /* attnums the scan must produce: targetlist and local conditions */
@@ -753,7 +750,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							make_scan_private(pushed, path_private,
 											  needed_attrs(baserel, local_clauses, natts),
 											  id_source, UPPER_NONE, foreigntableid,
-											  list_length(exprs), false),
+											  list_length(exprs)),
 							NIL, NIL, outer_plan);
 }
 
@@ -821,8 +818,7 @@ add_count_path(PlannerInfo *root, RelOptInfo *input_rel,
 	add_path(grouped_rel, (Path *)
 			 arxiv_upper_path(root, grouped_rel, grouped_rel->reltarget, 1,
 							  startup, total, NIL,
-							  list_make4(makeInteger(SORT_NONE), makeInteger(0),
-										 makeInteger(-1), NIL)));
+							  make_path_private(SORT_NONE, false, -1, NIL)));
 }
 
 /*
@@ -963,9 +959,9 @@ add_limit_path(PlannerInfo *root, RelOptInfo *input_rel,
 	add_path(final_rel, (Path *)
 			 arxiv_upper_path(root, final_rel, target, rows, startup, total,
 							  base->path.pathkeys,
-							  list_make4(list_nth(base->fdw_private, FPP_SORT),
-										 list_nth(base->fdw_private, FPP_SORT_DESC),
-										 makeInteger(-1), NIL)));
+							  make_path_private(intVal(list_nth(base->fdw_private, FPP_SORT)),
+												intVal(list_nth(base->fdw_private, FPP_SORT_DESC)),
+												-1, NIL)));
 }
 
 static void
@@ -1022,7 +1018,7 @@ upper_plan(PlannerInfo *root, RelOptInfo *upper_rel, ForeignPath *best_path,
 							make_scan_private(ps->pushed, best_path->fdw_private,
 											  attnos, NIL, us->kind,
 											  planner_rt_fetch(us->baserel->relid, root)->relid,
-											  list_length(ps->exprs), true),
+											  list_length(ps->exprs)),
 							scan_tlist, NIL, NULL);
 }
 
@@ -1113,7 +1109,6 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->sort_desc = intVal(list_nth(priv, FSP_SORT_DESC)) != 0;
 	ss->fetch_limit = intVal(list_nth(priv, FSP_FETCH_LIMIT));
 	ss->id_source = list_nth(priv, FSP_ID_SOURCE);
-	ss->offset_remote = intVal(list_nth(priv, FSP_OFFSET_REMOTE)) != 0;
 	ss->exprs = list_copy_head(fsplan->fdw_exprs, nvalues);
 	ss->exprstates = ExecInitExprList(ss->exprs, (PlanState *) node);
 	ss->values = palloc0(sizeof(Datum) * (nvalues + 1));
@@ -1220,9 +1215,10 @@ eval_row_count(ExprState *state, ExprContext *econtext, int64 if_null,
 }
 
 /*
- * LIMIT and OFFSET of an UPPER_LIMIT scan.  OFFSET goes to arXiv's start
- * when the plan allows it and it falls inside arXiv's paging window of a
- * search; otherwise the scan skips the rows itself.
+ * LIMIT and OFFSET of an UPPER_LIMIT scan.  Its plan exists only where
+ * arXiv's start may skip the OFFSET rows (add_limit_path), so OFFSET goes to
+ * start when it falls inside arXiv's paging window of a search; otherwise
+ * (an id list, or past the window) the scan skips the rows itself.
  */
 static void
 compute_limit(ArxivScanState *ss, ExprContext *econtext)
@@ -1234,7 +1230,7 @@ compute_limit(ArxivScanState *ss, ExprContext *econtext)
 									  ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE,
 									  "OFFSET");
 	ss->emitted = 0;
-	if (ss->offset_remote && ss->req.ids == NIL &&
+	if (ss->req.ids == NIL &&
 		ss->limit_offset < ARXIV_RESULT_WINDOW)
 	{
 		ss->next_start = ss->limit_offset;
@@ -1266,6 +1262,7 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	ss->parser = NULL;
 	ss->prev_ids = ss->cur_ids = NULL;
 	ss->ids_cxt[0] = ss->ids_cxt[1] = NULL;
+	ss->total_learned = false;
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
@@ -1690,17 +1687,20 @@ fetch_from_cache(ArxivScanState *ss, const char *url, const char *postfields,
 
 /*
  * Remember the totalResults of a search for later plans (learned
- * estimates, kept like responses for cache_ttl).  Not for id lists, whose
- * size the planner knows, nor for window continuations, which are not the
- * search the planner sees.
+ * estimates, kept like responses for cache_ttl), once per scan: every page
+ * of it says the same.  Not for id lists, whose size the planner knows,
+ * nor for window continuations, which are not the search the planner sees.
  */
 static void
 learn_total(ArxivScanState *ss)
 {
-	if (ss->opts.cache_ttl > 0 && ss->req.search_query != NULL &&
-		ss->req.ids == NIL && ss->window_query == NULL)
-		arxiv_learned_store(ss->opts.base_url, ss->req.search_query,
-							atom_parser_info(ss->parser)->total_results);
+	if (ss->total_learned || ss->opts.cache_ttl <= 0 ||
+		ss->req.search_query == NULL || ss->req.ids != NIL ||
+		ss->window_query != NULL)
+		return;
+	arxiv_learned_store(ss->opts.base_url, ss->req.search_query,
+						atom_parser_info(ss->parser)->total_results);
+	ss->total_learned = true;
 }
 
 /* One attempt at a page: wait for our turn, transfer, parse, judge. */

@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +40,7 @@ ISO_RE = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 AGENT = "golden-check/1.0"
 
 sys.path.insert(0, HERE)
-from test_mock import free_port  # noqa: E402
+from test_mock import free_port, stop_process  # noqa: E402
 
 
 class Mock(object):
@@ -57,14 +56,7 @@ class Mock(object):
             raise RuntimeError("%s mock did not start: %r" % (name, line))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
+        stop_process(self.proc)
 
 
 def exchange(port, method, target, body=b"", headers=()):

@@ -44,6 +44,20 @@ def free_port():
     return port
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL after 10 s; close the pipes."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for f in (proc.stdout, proc.stderr):
+        if f is not None:
+            f.close()
+
+
 class MockProcess(object):
     def __init__(self, *extra, size=60000):
         self.port = free_port()
@@ -62,15 +76,7 @@ class MockProcess(object):
         self.base = "http://127.0.0.1:%d" % self.port
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.proc.stdout, self.proc.stderr):
-            f.close()
+        stop_process(self.proc)
 
 
 M = None      # the 60000-paper server
