@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the tag-stripped seed pages into structured entries (seed_corpus.json).
 
-The seeds (/work/shared/seeds/*.txt, see their README) are five pages of a
+The seeds (test/fixtures/seeds/*.txt, see their README) are five pages of a
 real arXiv API listing of operating-systems papers whose XML tags were
 stripped, so every element's text runs into the next one.  Page 000 kept a
 space between elements, the other four did not ("...figuresYinpeng WuYitong
@@ -48,7 +48,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SEEDS = "/work/shared/seeds"
+DEFAULT_SEEDS = os.path.join(HERE, "..", "fixtures", "seeds")
 
 ID_RE = re.compile(
     r"http://arxiv\.org/abs/(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})v(\d)")
@@ -421,7 +421,7 @@ def main(argv=None):
     records = sorted(seen.values(), key=lambda e: (e["id"], e["version"]))
     doc = {
         "description": "Structured entries recovered from the tag-stripped seed "
-                       "pages (/work/shared/seeds) by build_seed_corpus.py; one "
+                       "pages (test/fixtures/seeds) by build_seed_corpus.py; one "
                        "record per (id, version) observed. Categories are "
                        "assigned heuristically (not in the seeds).",
         "count": len(records),

@@ -13,8 +13,8 @@
  * leaks fail the run too.
  *
  * Usage: test_atom [FIXTURE_DIR [REGRESSION_DIR]]
- *	  FIXTURE_DIR defaults to $ARXIV_FIXTURES, then ../shared/fixtures/
- *	  arxiv-atom relative to the repository root (or to test/unit).
+ *	  FIXTURE_DIR defaults to test/fixtures/arxiv-atom of this repository,
+ *	  found from the repository root or from test/unit.
  *
  *		  test_atom --bench FILE REPEAT [OUTFILE]
  *	  builds one feed holding FILE's entries REPEAT times (optionally
@@ -2105,14 +2105,11 @@ static const char *
 default_fixture_dir(void)
 {
 	static const char *const candidates[] = {
-		"../shared/fixtures/arxiv-atom",	/* from the repository root */
-		"../../../shared/fixtures/arxiv-atom",	/* from test/unit */
+		"test/fixtures/arxiv-atom", /* from the repository root */
+		"../fixtures/arxiv-atom",	/* from test/unit */
 	};
-	const char *env = getenv("ARXIV_FIXTURES");
 	size_t		i;
 
-	if (env != NULL && env[0] != '\0')
-		return env;
 	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
 	{
 		DIR		   *d = opendir(candidates[i]);
@@ -2139,7 +2136,7 @@ main(int argc, char **argv)
 	if (!load_fixtures(fixture_dir))
 	{
 		fprintf(stderr, "test_atom: cannot read fixture directory \"%s\"\n"
-				"Pass it as the first argument or set ARXIV_FIXTURES.\n",
+				"Pass it as the first argument.\n",
 				fixture_dir);
 		return 2;
 	}
