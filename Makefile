@@ -37,3 +37,8 @@ sql/arxiv_fdw--1.0.sql: $(sort $(wildcard $(srcdir)/sql/parts/*.sql))
 installcheck: | test/regress-out
 test/regress-out:
 	mkdir -p $@
+
+# The SQL tests talk to the bundled mock arXiv API: pg_regress runs under
+# test/mock/with-mock, which starts the mock unless one already answers on
+# MOCK_PORT (default 18089) and stops it afterwards.
+pg_regress_installcheck := $(patsubst %/pg_regress,$(srcdir)/test/mock/with-mock %/pg_regress,$(pg_regress_installcheck))
