@@ -17,7 +17,10 @@ import os
 import re
 import sys
 
-from lxml import etree
+try:
+    from lxml import etree
+except ImportError:             # the standard library's reading is as good here
+    import xml.etree.ElementTree as etree
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 RAW = "http://arxiv.org/OAI/arXivRaw/"
@@ -124,8 +127,14 @@ def dump_record(out, header, metadata):
 
 
 def dump_file(path):
-    tree = etree.parse(path)
-    root = tree.getroot()
+    return dump_root(etree.parse(path).getroot())
+
+
+def dump_bytes(data):
+    return dump_root(etree.fromstring(data))
+
+
+def dump_root(root):
     out = []
     verbs = ["Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers",
              "ListRecords", "GetRecord"]
