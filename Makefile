@@ -8,6 +8,7 @@ OBJS = \
 	src/convert.o \
 	src/deparse.o \
 	src/http.o \
+	src/oai.o \
 	src/option.o \
 	src/query.o \
 	src/ratelimit.o

@@ -64,6 +64,8 @@ step "unit tests (ASan, UBSan)" ': [0-9]+ checks' \
 	make -C "$ARXIV_TOP/test/unit" -s check
 step "mock server self-test" '^(Ran [0-9]+ tests|OK|FAILED)' \
 	python3 "$ARXIV_TOP/test/mock/test_mock.py"
+step "mock OAI-PMH endpoint self-test" '^(Ran [0-9]+ tests|OK|FAILED)' \
+	python3 "$ARXIV_TOP/test/mock/test_oai_mock.py"
 step "pg_regress" '^(test |ok |not ok )|tests (passed|failed)' regress
 step "shell tests" '^[a-z_]+: (ok|FAIL|skipped)' shell_tests
 step "fault campaign" '^(faults injected|queries run|wrong results|crashes|unclear errors|partial rows|hostile:)' \

@@ -2297,6 +2297,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.handle_query(method, url.query, body)
             if url.path.startswith("/_mock/"):
                 return self.handle_control(method, url.path[len("/_mock/"):], url.query, body)
+            if url.path == "/oai" or url.path.startswith("/oai/"):
+                import oai_mock     # the OAI-PMH endpoint (oai_mock.py)
+                return oai_mock.route(self, method, url.path, url.query, body)
             self.send_simple(404, "text/plain; charset=utf-8", b"not found\n")
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             self.close_connection = True

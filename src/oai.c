@@ -1,0 +1,1911 @@
+/*-------------------------------------------------------------------------
+ *
+ * oai.c
+ *	  Streaming parser for arXiv's OAI-PMH 2.0 responses, built on libxml2's
+ *	  SAX2 push parser, plus the pure helpers that interpret arXivRaw's
+ *	  fields (author strings, version dates, identifiers).
+ *
+ * The design follows atom.c, whose comments explain it at more length:
+ *
+ * - No PostgreSQL header, memory from malloc/free, no longjmp or abort:
+ *	 every failure, out-of-memory included, becomes an OaiStatus.
+ *
+ * - The input is untrusted: no entity substitution, no network, any
+ *	 DOCTYPE refused, and nesting depth, field and record sizes and the
+ *	 per-record counts capped (OAI_ERR_LIMIT).
+ *
+ * - Elements are recognised by namespace URI and local name at the start
+ *	 tag, never by prefix or position (the old and new arXiv servers differ
+ *	 in layout, and OAI-PMH puts each metadata format in a namespace of its
+ *	 own); what an open element is gets pushed as a small ElemKind.
+ *
+ * - Text goes straight into one string pool per record with whitespace
+ *	 collapsed on the fly; fields are pool offsets until the record ends.
+ *	 The pool and the arrays are reused, so a steady-state parse does not
+ *	 call malloc.
+ *
+ * - Errors are sticky and the first one wins.  libxml2's messages arrive
+ *	 through a structured handler on this parser's own context.
+ *
+ * IDENTIFICATION
+ *	  src/oai.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+
+#include "oai.h"
+
+#define OAI_NS			"http://www.openarchives.org/OAI/2.0/"
+#define ARXIVRAW_NS		"http://arxiv.org/OAI/arXivRaw/"
+#define ARXIV_NS		"http://arxiv.org/OAI/arXiv/"
+
+/*
+ * Limits: far above anything arXiv sends (papers have a few dozen versions
+ * at most, a handful of sets and categories), yet they bound memory.
+ */
+#define OAI_MAX_DEPTH			64	/* open elements, root included */
+#define OAI_MAX_FIELD_BYTES		(4 * 1024 * 1024)	/* one text field */
+#define OAI_MAX_RECORD_BYTES	(64 * 1024 * 1024)	/* all text of one record */
+#define OAI_MAX_VERSIONS		10000	/* per record */
+#define OAI_MAX_SET_SPECS		1000	/* per record */
+#define OAI_MAX_CATEGORIES		1000	/* per record */
+
+/* xmlParseChunk takes an int length; larger inputs are passed in pieces */
+#define OAI_MAX_CHUNK			(1024 * 1024 * 1024)
+
+#define OAI_ERRMSG_SIZE			256
+
+/* offset meaning "field absent" */
+#define NO_STR					((size_t) -1)
+
+#if LIBXML_VERSION >= 21200
+#define OAI_XMLERROR_CONST const
+#else
+#define OAI_XMLERROR_CONST
+#endif
+
+/* What an open element was recognised as at its start tag. */
+typedef enum ElemKind
+{
+	EK_IGNORED,					/* unknown element: its subtree is skipped */
+	EK_ROOT,					/* <OAI-PMH> */
+	EK_INFO_FIELD,				/* response-level text: see InfoField */
+	EK_VERB,					/* <ListRecords>, <GetRecord>, ... */
+	EK_RECORD,
+	EK_HEADER,
+	EK_RECORD_FIELD,			/* single-valued text: see RecField */
+	EK_SET_SPEC,				/* header/setSpec, repeated */
+	EK_METADATA,
+	EK_FORMAT_ROOT,				/* <arXivRaw>, <arXiv>, other formats */
+	EK_VERSION,
+	EK_VERSION_FIELD,			/* see VersionField */
+	EK_SET						/* ListSets/set */
+} ElemKind;
+
+/* Single-valued text fields of a record (or a set), as pool offsets. */
+typedef enum RecField
+{
+	F_IDENTIFIER,
+	F_DATESTAMP,
+	F_ID,
+	F_SUBMITTER,
+	F_TITLE,
+	F_AUTHORS,
+	F_CATEGORIES,
+	F_COMMENTS,
+	F_PROXY,
+	F_REPORT_NO,
+	F_MSC_CLASS,
+	F_ACM_CLASS,
+	F_JOURNAL_REF,
+	F_DOI,
+	F_LICENSE,
+	F_ABSTRACT,
+	F_CREATED,
+	F_UPDATED,
+	F_SET_SPEC,					/* of a ListSets <set> */
+	F_SET_NAME,
+	NUM_REC_FIELDS
+} RecField;
+
+typedef enum VersionField
+{
+	VF_DATE,
+	VF_SIZE,
+	VF_SOURCE_TYPE,
+	NUM_VERSION_FIELDS
+} VersionField;
+
+/* Response-level strings (copied out of the pool into OaiResponseInfo). */
+typedef enum InfoField
+{
+	I_RESPONSE_DATE,
+	I_REQUEST_URL,
+	I_ERROR_MESSAGE,
+	I_TOKEN,
+	I_REPOSITORY_NAME,
+	I_BASE_URL,
+	I_EARLIEST_DATESTAMP,
+	I_GRANULARITY,
+	I_DELETED_RECORD
+} InfoField;
+
+typedef struct ElemFrame
+{
+	unsigned char kind;			/* ElemKind */
+	unsigned char field;		/* RecField, VersionField or InfoField */
+} ElemFrame;
+
+typedef struct VersionRec
+{
+	size_t		label;
+	size_t		fields[NUM_VERSION_FIELDS];
+} VersionRec;
+
+typedef struct StrPool
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} StrPool;
+
+struct OaiParser
+{
+	xmlParserCtxtPtr ctxt;
+	OaiRecordCallback record_callback;
+	OaiSetCallback set_callback;
+	void	   *arg;
+
+	OaiStatus	status;			/* first error, sticky */
+	bool		finished;
+	bool		root_closed;
+	bool		bad_root;
+	bool		in_record;		/* a record (or ListIdentifiers header) is open */
+
+	ElemFrame	stack[OAI_MAX_DEPTH];
+	int			depth;
+
+	/* text capture: at most one element at a time */
+	bool		capturing;
+	int			cap_depth;
+	size_t		cap_start;
+	bool		cap_space;
+
+	/* the record (or set) being parsed */
+	StrPool		pool;
+	size_t		fields[NUM_REC_FIELDS];
+	bool		deleted;
+	OaiFormat	format;
+	size_t	   *sets;
+	int			nsets;
+	int			maxsets;
+	VersionRec *versions;
+	int			nversions;
+	int			maxversions;
+
+	/* the pointer view handed to the callback */
+	OaiRecord	record;
+	char	  **out_sets;
+	int			max_out_sets;
+	char	  **out_cats;
+	int			max_out_cats;
+	size_t	   *cat_offs;
+	int			max_cat_offs;
+	OaiVersion *out_versions;
+	int			max_out_versions;
+
+	OaiResponseInfo info;
+	char		errmsg[OAI_ERRMSG_SIZE];
+	char		bad_root_msg[OAI_ERRMSG_SIZE];
+	char		generic_msg[OAI_ERRMSG_SIZE];
+};
+
+static OaiStatus set_error(OaiParser *p, OaiStatus status, bool stop_parser,
+						   const char *fmt,...)
+#if defined(__GNUC__) || defined(__clang__)
+			__attribute__((format(printf, 4, 5)))
+#endif
+			;
+
+static OaiStatus
+set_error(OaiParser *p, OaiStatus status, bool stop_parser,
+		  const char *fmt,...)
+{
+	va_list		ap;
+
+	if (p->status != OAI_OK)
+		return p->status;
+
+	p->status = status;
+	va_start(ap, fmt);
+	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+	va_end(ap);
+
+	if (stop_parser && p->ctxt != NULL)
+		xmlStopParser(p->ctxt);
+	return status;
+}
+
+static void
+set_oom(OaiParser *p)
+{
+	set_error(p, OAI_ERR_OOM, true, "out of memory");
+}
+
+/* Grow an array to at least "needed" elements; NULL (old one intact) on failure. */
+static void *
+grow_array(void *array, int *capacity, int needed, size_t elemsize)
+{
+	size_t		newcap;
+	void	   *newarray;
+
+	if (needed <= *capacity && array != NULL)
+		return array;
+
+	newcap = *capacity > 0 ? (size_t) *capacity : 16;
+	while (newcap < (size_t) needed)
+		newcap *= 2;
+	if (newcap > INT_MAX)
+		newcap = INT_MAX;
+
+	newarray = realloc(array, newcap * elemsize);
+	if (newarray == NULL)
+		return NULL;
+	*capacity = (int) newcap;
+	return newarray;
+}
+
+static bool
+pool_reserve(OaiParser *p, size_t extra)
+{
+	StrPool    *pool = &p->pool;
+	size_t		need;
+	size_t		newcap;
+	char	   *newdata;
+
+	if (extra > OAI_MAX_RECORD_BYTES ||
+		pool->len > OAI_MAX_RECORD_BYTES - extra)
+	{
+		set_error(p, OAI_ERR_LIMIT, true,
+				  "record text exceeds %d bytes", OAI_MAX_RECORD_BYTES);
+		return false;
+	}
+	need = pool->len + extra;
+	if (need <= pool->cap)
+		return true;
+
+	newcap = pool->cap > 0 ? pool->cap : 4096;
+	while (newcap < need)
+		newcap *= 2;
+
+	newdata = realloc(pool->data, newcap);
+	if (newdata == NULL)
+	{
+		set_oom(p);
+		return false;
+	}
+	pool->data = newdata;
+	pool->cap = newcap;
+	return true;
+}
+
+static void
+begin_capture(OaiParser *p)
+{
+	p->capturing = true;
+	p->cap_depth = p->depth - 1;
+	p->cap_start = p->pool.len;
+	p->cap_space = false;
+}
+
+/* Append text, collapsing whitespace runs to one space and trimming. */
+static void
+append_text(OaiParser *p, const char *s, size_t n)
+{
+	char	   *start;
+	char	   *out;
+	size_t		i;
+
+	if (!pool_reserve(p, n + 1))
+		return;
+
+	start = p->pool.data + p->cap_start;
+	out = p->pool.data + p->pool.len;
+	for (i = 0; i < n; i++)
+	{
+		char		c = s[i];
+
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+		{
+			p->cap_space = true;
+			continue;
+		}
+		if (p->cap_space)
+		{
+			if (out != start)
+				*out++ = ' ';
+			p->cap_space = false;
+		}
+		*out++ = c;
+	}
+	p->pool.len = (size_t) (out - p->pool.data);
+
+	if (p->pool.len - p->cap_start > OAI_MAX_FIELD_BYTES)
+		set_error(p, OAI_ERR_LIMIT, true,
+				  "text field exceeds %d bytes", OAI_MAX_FIELD_BYTES);
+}
+
+/*
+ * Append an attribute value.  libxml2's SAX2 interface, without entity
+ * substitution, passes "&amp;" in attribute values on as "&#38;" (see
+ * atom.c); every "&#38;" here stands for one '&'.
+ */
+static void
+append_attribute(OaiParser *p, const char *s, const char *end)
+{
+	while (s < end && p->status == OAI_OK)
+	{
+		const char *amp = memchr(s, '&', (size_t) (end - s));
+
+		if (amp == NULL)
+		{
+			append_text(p, s, (size_t) (end - s));
+			break;
+		}
+		append_text(p, s, (size_t) (amp - s));
+		append_text(p, "&", 1);
+		if (end - amp >= 5 && memcmp(amp, "&#38;", 5) == 0)
+			s = amp + 5;
+		else
+			s = amp + 1;
+	}
+}
+
+static size_t
+end_capture(OaiParser *p)
+{
+	p->capturing = false;
+	if (!pool_reserve(p, 1))
+		return NO_STR;
+	p->pool.data[p->pool.len++] = '\0';
+	return p->cap_start;
+}
+
+/* Capture a whole attribute value into the pool; its offset or NO_STR. */
+static size_t
+capture_attribute(OaiParser *p, const xmlChar *value, const xmlChar *end)
+{
+	p->cap_start = p->pool.len;
+	p->cap_space = false;
+	append_attribute(p, (const char *) value, (const char *) end);
+	return p->status == OAI_OK ? end_capture(p) : NO_STR;
+}
+
+static bool
+find_attribute(int nb_attributes, const xmlChar **attributes,
+			   const char *name, const xmlChar **value, const xmlChar **end)
+{
+	int			i;
+
+	for (i = 0; i < nb_attributes; i++)
+	{
+		const xmlChar **a = attributes + i * 5;
+
+		if (a[2] == NULL && strcmp((const char *) a[0], name) == 0)
+		{
+			*value = a[3];
+			*end = a[4];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* malloc'd copy of a string; NULL if no memory */
+static char *
+copy_string(const char *s)
+{
+	size_t		len = strlen(s) + 1;
+	char	   *copy = malloc(len);
+
+	if (copy != NULL)
+		memcpy(copy, s, len);
+	return copy;
+}
+
+/*
+ * An attribute value as a malloc'd, whitespace-collapsed string, going
+ * through the pool (which is rolled back).  NULL after an error.
+ */
+static char *
+attribute_copy(OaiParser *p, const xmlChar *value, const xmlChar *end)
+{
+	size_t		saved = p->pool.len;
+	size_t		off = capture_attribute(p, value, end);
+	char	   *copy = NULL;
+
+	if (off != NO_STR)
+	{
+		copy = copy_string(p->pool.data + off);
+		if (copy == NULL)
+			set_oom(p);
+	}
+	p->pool.len = saved;
+	return copy;
+}
+
+/* Parse a non-negative decimal number; -1 if it is not one. */
+static long
+parse_count(const char *s)
+{
+	char	   *end;
+	long		val;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	val = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return val;
+}
+
+static long
+attribute_count(OaiParser *p, int nb_attributes, const xmlChar **attributes,
+				const char *name)
+{
+	const xmlChar *v;
+	const xmlChar *v_end;
+	char	   *s;
+	long		n;
+
+	if (!find_attribute(nb_attributes, attributes, name, &v, &v_end))
+		return -1;
+	s = attribute_copy(p, v, v_end);
+	n = parse_count(s);
+	free(s);
+	return n;
+}
+
+/* ---------- records ---------- */
+
+static void
+begin_record(OaiParser *p)
+{
+	int			i;
+
+	p->in_record = true;
+	p->pool.len = 0;
+	for (i = 0; i < NUM_REC_FIELDS; i++)
+		p->fields[i] = NO_STR;
+	p->deleted = false;
+	p->format = OAI_FORMAT_NONE;
+	p->nsets = 0;
+	p->nversions = 0;
+}
+
+static void
+add_set_spec(OaiParser *p, size_t off)
+{
+	size_t	   *sets;
+
+	if (p->nsets >= OAI_MAX_SET_SPECS)
+	{
+		set_error(p, OAI_ERR_LIMIT, true,
+				  "record has more than %d setSpecs", OAI_MAX_SET_SPECS);
+		return;
+	}
+	sets = grow_array(p->sets, &p->maxsets, p->nsets + 1, sizeof(size_t));
+	if (sets == NULL)
+	{
+		set_oom(p);
+		return;
+	}
+	p->sets = sets;
+	p->sets[p->nsets++] = off;
+}
+
+/* <version version="vN">: open a version record. */
+static void
+begin_version(OaiParser *p, int nb_attributes, const xmlChar **attributes)
+{
+	VersionRec *versions;
+	VersionRec *v;
+	const xmlChar *label;
+	const xmlChar *label_end;
+	int			i;
+
+	if (p->nversions >= OAI_MAX_VERSIONS)
+	{
+		set_error(p, OAI_ERR_LIMIT, true,
+				  "record has more than %d versions", OAI_MAX_VERSIONS);
+		return;
+	}
+	versions = grow_array(p->versions, &p->maxversions, p->nversions + 1,
+						  sizeof(VersionRec));
+	if (versions == NULL)
+	{
+		set_oom(p);
+		return;
+	}
+	p->versions = versions;
+	v = &p->versions[p->nversions++];
+	v->label = NO_STR;
+	for (i = 0; i < NUM_VERSION_FIELDS; i++)
+		v->fields[i] = NO_STR;
+	if (find_attribute(nb_attributes, attributes, "version", &label, &label_end))
+		v->label = capture_attribute(p, label, label_end);
+}
+
+/* Text elements of the metadata formats, by local name. */
+static bool
+metadata_field(OaiFormat format, const char *name, RecField *field)
+{
+	static const struct
+	{
+		const char *name;
+		RecField	field;
+		bool		raw_only;	/* arXivRaw only */
+		bool		arxiv_only; /* arXiv format only */
+	}			fields[] =
+	{
+		{"id", F_ID, false, false},
+		{"submitter", F_SUBMITTER, true, false},
+		{"title", F_TITLE, false, false},
+		{"authors", F_AUTHORS, true, false},
+		{"categories", F_CATEGORIES, false, false},
+		{"comments", F_COMMENTS, false, false},
+		{"proxy", F_PROXY, false, false},
+		{"report-no", F_REPORT_NO, false, false},
+		{"msc-class", F_MSC_CLASS, false, false},
+		{"acm-class", F_ACM_CLASS, false, false},
+		{"journal-ref", F_JOURNAL_REF, false, false},
+		{"doi", F_DOI, false, false},
+		{"license", F_LICENSE, false, false},
+		{"abstract", F_ABSTRACT, false, false},
+		{"created", F_CREATED, false, true},
+		{"updated", F_UPDATED, false, true},
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	{
+		if (strcmp(name, fields[i].name) != 0)
+			continue;
+		if (fields[i].raw_only && format != OAI_FORMAT_ARXIV_RAW)
+			return false;
+		if (fields[i].arxiv_only && format != OAI_FORMAT_ARXIV)
+			return false;
+		*field = fields[i].field;
+		return true;
+	}
+	return false;
+}
+
+static OaiVerb
+verb_of(const char *name)
+{
+	if (strcmp(name, "ListRecords") == 0)
+		return OAI_VERB_LIST_RECORDS;
+	if (strcmp(name, "GetRecord") == 0)
+		return OAI_VERB_GET_RECORD;
+	if (strcmp(name, "ListIdentifiers") == 0)
+		return OAI_VERB_LIST_IDENTIFIERS;
+	if (strcmp(name, "ListSets") == 0)
+		return OAI_VERB_LIST_SETS;
+	if (strcmp(name, "Identify") == 0)
+		return OAI_VERB_IDENTIFY;
+	if (strcmp(name, "ListMetadataFormats") == 0)
+		return OAI_VERB_LIST_METADATA_FORMATS;
+	return OAI_VERB_NONE;
+}
+
+/*
+ * Classify a child of an element of kind "parent" (frame pf).  Elements
+ * the parser does not extract are EK_IGNORED, and so are all children of
+ * text fields, so captures never nest.
+ */
+static ElemKind
+classify_element(OaiParser *p, const ElemFrame *pf, const char *uri,
+				 const char *name, unsigned char *field)
+{
+	bool		oai = uri != NULL && strcmp(uri, OAI_NS) == 0;
+
+	switch ((ElemKind) pf->kind)
+	{
+		case EK_ROOT:
+			if (!oai)
+				return EK_IGNORED;
+			if (strcmp(name, "responseDate") == 0)
+				*field = I_RESPONSE_DATE;
+			else if (strcmp(name, "request") == 0)
+				*field = I_REQUEST_URL;
+			else if (strcmp(name, "error") == 0)
+				*field = I_ERROR_MESSAGE;
+			else
+			{
+				OaiVerb		verb = verb_of(name);
+
+				if (verb == OAI_VERB_NONE)
+					return EK_IGNORED;
+				*field = (unsigned char) verb;
+				return EK_VERB;
+			}
+			return EK_INFO_FIELD;
+
+		case EK_VERB:
+			if (!oai)
+				return EK_IGNORED;
+			switch ((OaiVerb) pf->field)
+			{
+				case OAI_VERB_LIST_RECORDS:
+				case OAI_VERB_GET_RECORD:
+					if (strcmp(name, "record") == 0)
+						return EK_RECORD;
+					break;
+				case OAI_VERB_LIST_IDENTIFIERS:
+					if (strcmp(name, "header") == 0)
+						return EK_HEADER;
+					break;
+				case OAI_VERB_LIST_SETS:
+					if (strcmp(name, "set") == 0)
+						return EK_SET;
+					break;
+				case OAI_VERB_IDENTIFY:
+					if (strcmp(name, "repositoryName") == 0)
+						*field = I_REPOSITORY_NAME;
+					else if (strcmp(name, "baseURL") == 0)
+						*field = I_BASE_URL;
+					else if (strcmp(name, "earliestDatestamp") == 0)
+						*field = I_EARLIEST_DATESTAMP;
+					else if (strcmp(name, "granularity") == 0)
+						*field = I_GRANULARITY;
+					else if (strcmp(name, "deletedRecord") == 0)
+						*field = I_DELETED_RECORD;
+					else
+						return EK_IGNORED;
+					return EK_INFO_FIELD;
+				default:
+					break;
+			}
+			if (strcmp(name, "resumptionToken") == 0 &&
+				pf->field != OAI_VERB_GET_RECORD &&
+				pf->field != OAI_VERB_IDENTIFY)
+			{
+				*field = I_TOKEN;
+				return EK_INFO_FIELD;
+			}
+			return EK_IGNORED;
+
+		case EK_RECORD:
+			if (oai && strcmp(name, "header") == 0)
+				return EK_HEADER;
+			if (oai && strcmp(name, "metadata") == 0)
+				return EK_METADATA;
+			return EK_IGNORED;
+
+		case EK_HEADER:
+			if (!oai)
+				return EK_IGNORED;
+			if (strcmp(name, "identifier") == 0)
+				*field = F_IDENTIFIER;
+			else if (strcmp(name, "datestamp") == 0)
+				*field = F_DATESTAMP;
+			else if (strcmp(name, "setSpec") == 0)
+				return EK_SET_SPEC;
+			else
+				return EK_IGNORED;
+			return EK_RECORD_FIELD;
+
+		case EK_METADATA:
+			/* the first metadata root counts; a second one is ignored */
+			if (p->format != OAI_FORMAT_NONE)
+				return EK_IGNORED;
+			if (uri != NULL && strcmp(uri, ARXIVRAW_NS) == 0 &&
+				strcmp(name, "arXivRaw") == 0)
+				p->format = OAI_FORMAT_ARXIV_RAW;
+			else if (uri != NULL && strcmp(uri, ARXIV_NS) == 0 &&
+					 strcmp(name, "arXiv") == 0)
+				p->format = OAI_FORMAT_ARXIV;
+			else
+				p->format = OAI_FORMAT_OTHER;
+			*field = (unsigned char) p->format;
+			return EK_FORMAT_ROOT;
+
+		case EK_FORMAT_ROOT:
+			{
+				OaiFormat	format = (OaiFormat) pf->field;
+				const char *ns = format == OAI_FORMAT_ARXIV_RAW ? ARXIVRAW_NS :
+					format == OAI_FORMAT_ARXIV ? ARXIV_NS : NULL;
+				RecField	f;
+
+				if (ns == NULL || uri == NULL || strcmp(uri, ns) != 0)
+					return EK_IGNORED;
+				if (format == OAI_FORMAT_ARXIV_RAW &&
+					strcmp(name, "version") == 0)
+					return EK_VERSION;
+				if (!metadata_field(format, name, &f))
+					return EK_IGNORED;
+				*field = (unsigned char) f;
+				return EK_RECORD_FIELD;
+			}
+
+		case EK_VERSION:
+			if (uri == NULL || strcmp(uri, ARXIVRAW_NS) != 0)
+				return EK_IGNORED;
+			if (strcmp(name, "date") == 0)
+				*field = VF_DATE;
+			else if (strcmp(name, "size") == 0)
+				*field = VF_SIZE;
+			else if (strcmp(name, "source_type") == 0)
+				*field = VF_SOURCE_TYPE;
+			else
+				return EK_IGNORED;
+			return EK_VERSION_FIELD;
+
+		case EK_SET:
+			if (!oai)
+				return EK_IGNORED;
+			if (strcmp(name, "setSpec") == 0)
+				*field = F_SET_SPEC;
+			else if (strcmp(name, "setName") == 0)
+				*field = F_SET_NAME;
+			else
+				return EK_IGNORED;
+			return EK_RECORD_FIELD;
+
+		default:
+			return EK_IGNORED;
+	}
+}
+
+static char **
+info_slot(OaiParser *p, InfoField f)
+{
+	OaiResponseInfo *i = &p->info;
+
+	switch (f)
+	{
+		case I_RESPONSE_DATE:
+			return &i->response_date;
+		case I_REQUEST_URL:
+			return &i->request_url;
+		case I_ERROR_MESSAGE:
+			return &i->error_message;
+		case I_TOKEN:
+			return &i->token;
+		case I_REPOSITORY_NAME:
+			return &i->repository_name;
+		case I_BASE_URL:
+			return &i->base_url;
+		case I_EARLIEST_DATESTAMP:
+			return &i->earliest_datestamp;
+		case I_GRANULARITY:
+			return &i->granularity;
+		case I_DELETED_RECORD:
+			return &i->deleted_record;
+	}
+	return NULL;
+}
+
+/* Attributes of response-level elements, read at their start tag. */
+static void
+begin_info_field(OaiParser *p, InfoField f, int nb_attributes,
+				 const xmlChar **attributes)
+{
+	const xmlChar *v;
+	const xmlChar *v_end;
+	OaiResponseInfo *info = &p->info;
+
+	switch (f)
+	{
+		case I_REQUEST_URL:
+			if (info->request_verb == NULL &&
+				find_attribute(nb_attributes, attributes, "verb", &v, &v_end))
+				info->request_verb = attribute_copy(p, v, v_end);
+			break;
+		case I_ERROR_MESSAGE:
+			info->nerrors++;
+			if (info->nerrors > 1)
+				return;			/* the first error counts */
+			if (find_attribute(nb_attributes, attributes, "code", &v, &v_end))
+				info->error_code = attribute_copy(p, v, v_end);
+			info->error = oai_error_code_from_string(info->error_code);
+			break;
+		case I_TOKEN:
+			if (info->has_token)
+				return;			/* the first token counts */
+			info->has_token = true;
+			info->token_cursor =
+				attribute_count(p, nb_attributes, attributes, "cursor");
+			info->token_complete_list_size =
+				attribute_count(p, nb_attributes, attributes, "completeListSize");
+			if (find_attribute(nb_attributes, attributes, "expirationDate",
+							   &v, &v_end))
+				info->token_expiration = attribute_copy(p, v, v_end);
+			break;
+		default:
+			break;
+	}
+	if (p->status == OAI_OK && *info_slot(p, f) == NULL)
+		begin_capture(p);
+}
+
+/* A response-level text ends: copy it out and roll the pool back. */
+static void
+end_info_field(OaiParser *p, InfoField f, size_t off)
+{
+	char	  **slot = info_slot(p, f);
+
+	if (*slot == NULL)
+	{
+		*slot = copy_string(p->pool.data + off);
+		if (*slot == NULL)
+			set_oom(p);
+	}
+	p->pool.len = off;
+}
+
+static void
+reject_root(OaiParser *p)
+{
+	set_error(p, OAI_ERR_NOT_OAI, true, "%s", p->bad_root_msg);
+}
+
+static bool
+accept_root(OaiParser *p, const char *nsuri, const char *name)
+{
+	if (nsuri != NULL && strcmp(nsuri, OAI_NS) == 0 &&
+		strcmp(name, "OAI-PMH") == 0)
+		return true;
+
+	p->bad_root = true;
+	snprintf(p->bad_root_msg, sizeof(p->bad_root_msg),
+			 "root element is \"%.64s\"%s%.80s%s, not an OAI-PMH 2.0 response",
+			 name,
+			 nsuri ? " in namespace \"" : "",
+			 nsuri ? nsuri : "",
+			 nsuri ? "\"" : "");
+	return false;
+}
+
+static void
+sax_start_element(void *ctx, const xmlChar *localname,
+				  const xmlChar *prefix, const xmlChar *uri,
+				  int nb_namespaces, const xmlChar **namespaces,
+				  int nb_attributes, int nb_defaulted,
+				  const xmlChar **attributes)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+	const char *name = (const char *) localname;
+	const char *nsuri = (const char *) uri;
+	unsigned char field = 0;
+	ElemKind	kind;
+	const xmlChar *v;
+	const xmlChar *v_end;
+
+	(void) prefix;
+	(void) nb_namespaces;
+	(void) namespaces;
+	(void) nb_defaulted;
+
+	if (p->status != OAI_OK)
+		return;
+	if (p->bad_root)
+	{
+		reject_root(p);
+		return;
+	}
+	if (p->depth >= OAI_MAX_DEPTH)
+	{
+		set_error(p, OAI_ERR_LIMIT, true,
+				  "elements are nested more than %d levels deep",
+				  OAI_MAX_DEPTH);
+		return;
+	}
+
+	if (p->depth == 0)
+	{
+		if (!accept_root(p, nsuri, name))
+			return;
+		kind = EK_ROOT;
+	}
+	else
+		kind = classify_element(p, &p->stack[p->depth - 1], nsuri, name,
+								&field);
+
+	p->stack[p->depth].kind = (unsigned char) kind;
+	p->stack[p->depth].field = field;
+	p->depth++;
+
+	switch (kind)
+	{
+		case EK_VERB:
+			if (p->info.verb == OAI_VERB_NONE)
+				p->info.verb = (OaiVerb) field;
+			break;
+		case EK_INFO_FIELD:
+			begin_info_field(p, (InfoField) field, nb_attributes, attributes);
+			break;
+		case EK_RECORD:
+			begin_record(p);
+			break;
+		case EK_HEADER:
+			/* in ListIdentifiers the header is the record */
+			if (!p->in_record)
+				begin_record(p);
+			if (find_attribute(nb_attributes, attributes, "status", &v, &v_end) &&
+				v_end - v == 7 && memcmp(v, "deleted", 7) == 0)
+				p->deleted = true;
+			break;
+		case EK_SET:
+			begin_record(p);
+			break;
+		case EK_RECORD_FIELD:
+			if (p->fields[field] == NO_STR)
+				begin_capture(p);
+			break;
+		case EK_SET_SPEC:
+			begin_capture(p);
+			break;
+		case EK_VERSION:
+			begin_version(p, nb_attributes, attributes);
+			break;
+		case EK_VERSION_FIELD:
+			if (p->versions[p->nversions - 1].fields[field] == NO_STR)
+				begin_capture(p);
+			break;
+		default:
+			break;
+	}
+}
+
+#define POOL_STR(p, off) ((off) == NO_STR ? NULL : (p)->pool.data + (off))
+
+/*
+ * Split the categories string into the pool: a copy with spaces turned
+ * into NULs.  Must precede building pointers, since it may move the pool.
+ */
+static bool
+split_categories(OaiParser *p, int *ncats)
+{
+	size_t		off = p->fields[F_CATEGORIES];
+	size_t		len;
+	size_t		copy;
+	size_t		i;
+	int			n = 0;
+
+	*ncats = 0;
+	if (off == NO_STR)
+		return true;
+	len = strlen(p->pool.data + off);
+	if (len == 0)
+		return true;
+	if (!pool_reserve(p, len + 1))
+		return false;
+	copy = p->pool.len;
+	memcpy(p->pool.data + copy, p->pool.data + off, len + 1);
+	p->pool.len += len + 1;
+
+	/* collapsed and trimmed: words are separated by exactly one space */
+	for (i = 0; i <= len; i++)
+	{
+		if (i == 0 || p->pool.data[copy + i - 1] == '\0')
+		{
+			size_t	   *offs;
+
+			if (n >= OAI_MAX_CATEGORIES)
+			{
+				set_error(p, OAI_ERR_LIMIT, true,
+						  "record has more than %d categories",
+						  OAI_MAX_CATEGORIES);
+				return false;
+			}
+			offs = grow_array(p->cat_offs, &p->max_cat_offs, n + 1,
+							  sizeof(size_t));
+			if (offs == NULL)
+			{
+				set_oom(p);
+				return false;
+			}
+			p->cat_offs = offs;
+			p->cat_offs[n++] = copy + i;
+		}
+		if (p->pool.data[copy + i] == ' ')
+			p->pool.data[copy + i] = '\0';
+	}
+	*ncats = n;
+	return true;
+}
+
+/* "443kb" -> 443; -1 otherwise */
+static long
+parse_size_kb(const char *s)
+{
+	long		n = 0;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9')
+	{
+		if (n > (LONG_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*s++ - '0');
+	}
+	return strcmp(s, "kb") == 0 ? n : -1;
+}
+
+/* "v12" -> 12; 0 otherwise */
+static int
+parse_version_label(const char *s)
+{
+	long		n = 0;
+
+	if (s == NULL || s[0] != 'v' || s[1] < '1' || s[1] > '9')
+		return 0;
+	for (s++; *s >= '0' && *s <= '9'; s++)
+	{
+		n = n * 10 + (*s - '0');
+		if (n > INT_MAX)
+			return 0;
+	}
+	return *s == '\0' ? (int) n : 0;
+}
+
+/* Turn the offsets of the finished record into the callback's view. */
+static bool
+build_record(OaiParser *p)
+{
+	OaiRecord  *r = &p->record;
+	void	   *tmp;
+	int			ncats;
+	int			i;
+
+	if (!split_categories(p, &ncats))
+		return false;
+	if ((tmp = grow_array(p->out_sets, &p->max_out_sets, p->nsets,
+						  sizeof(char *))) == NULL)
+		goto oom;
+	p->out_sets = tmp;
+	if ((tmp = grow_array(p->out_cats, &p->max_out_cats, ncats,
+						  sizeof(char *))) == NULL)
+		goto oom;
+	p->out_cats = tmp;
+	if ((tmp = grow_array(p->out_versions, &p->max_out_versions, p->nversions,
+						  sizeof(OaiVersion))) == NULL)
+		goto oom;
+	p->out_versions = tmp;
+
+	memset(r, 0, sizeof(*r));
+	r->identifier = POOL_STR(p, p->fields[F_IDENTIFIER]);
+	r->datestamp = POOL_STR(p, p->fields[F_DATESTAMP]);
+	r->deleted = p->deleted;
+	for (i = 0; i < p->nsets; i++)
+		p->out_sets[i] = p->pool.data + p->sets[i];
+	r->set_specs = p->nsets > 0 ? p->out_sets : NULL;
+	r->nset_specs = p->nsets;
+
+	r->format = p->format;
+	r->id = POOL_STR(p, p->fields[F_ID]);
+	r->submitter = POOL_STR(p, p->fields[F_SUBMITTER]);
+	r->title = POOL_STR(p, p->fields[F_TITLE]);
+	r->authors = POOL_STR(p, p->fields[F_AUTHORS]);
+	r->categories = POOL_STR(p, p->fields[F_CATEGORIES]);
+	for (i = 0; i < ncats; i++)
+		p->out_cats[i] = p->pool.data + p->cat_offs[i];
+	r->category_list = ncats > 0 ? p->out_cats : NULL;
+	r->ncategories = ncats;
+	r->comments = POOL_STR(p, p->fields[F_COMMENTS]);
+	r->proxy = POOL_STR(p, p->fields[F_PROXY]);
+	r->report_no = POOL_STR(p, p->fields[F_REPORT_NO]);
+	r->msc_class = POOL_STR(p, p->fields[F_MSC_CLASS]);
+	r->acm_class = POOL_STR(p, p->fields[F_ACM_CLASS]);
+	r->journal_ref = POOL_STR(p, p->fields[F_JOURNAL_REF]);
+	r->doi = POOL_STR(p, p->fields[F_DOI]);
+	r->license = POOL_STR(p, p->fields[F_LICENSE]);
+	r->abstract = POOL_STR(p, p->fields[F_ABSTRACT]);
+	r->created = POOL_STR(p, p->fields[F_CREATED]);
+	r->updated = POOL_STR(p, p->fields[F_UPDATED]);
+
+	for (i = 0; i < p->nversions; i++)
+	{
+		const VersionRec *v = &p->versions[i];
+		OaiVersion *o = &p->out_versions[i];
+
+		o->label = POOL_STR(p, v->label);
+		o->number = parse_version_label(o->label);
+		o->date = POOL_STR(p, v->fields[VF_DATE]);
+		o->date_unix = 0;
+		o->date_valid = o->date != NULL &&
+			oai_parse_version_date(o->date, &o->date_unix);
+		o->size = POOL_STR(p, v->fields[VF_SIZE]);
+		o->size_kb = parse_size_kb(o->size);
+		o->source_type = POOL_STR(p, v->fields[VF_SOURCE_TYPE]);
+	}
+	r->versions = p->nversions > 0 ? p->out_versions : NULL;
+	r->nversions = p->nversions;
+	return true;
+
+oom:
+	set_oom(p);
+	return false;
+}
+
+static void
+end_record(OaiParser *p)
+{
+	p->in_record = false;
+	if (!build_record(p))
+		return;
+	p->info.nrecords++;
+	if (p->record_callback != NULL &&
+		p->record_callback(p->arg, &p->record) != 0)
+		set_error(p, OAI_ERR_CALLBACK, true,
+				  "record callback stopped the parse");
+}
+
+static void
+end_set(OaiParser *p)
+{
+	OaiSet		set;
+
+	set.spec = POOL_STR(p, p->fields[F_SET_SPEC]);
+	set.name = POOL_STR(p, p->fields[F_SET_NAME]);
+	p->in_record = false;
+	p->info.nsets++;
+	if (p->set_callback != NULL && p->set_callback(p->arg, &set) != 0)
+		set_error(p, OAI_ERR_CALLBACK, true, "set callback stopped the parse");
+}
+
+static void
+sax_end_element(void *ctx, const xmlChar *localname,
+				const xmlChar *prefix, const xmlChar *uri)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+	const ElemFrame *frame;
+
+	(void) localname;
+	(void) prefix;
+	(void) uri;
+
+	if (p->status != OAI_OK)
+		return;
+	if (p->bad_root)
+	{
+		reject_root(p);
+		return;
+	}
+	if (p->depth <= 0)
+		return;
+
+	p->depth--;
+	frame = &p->stack[p->depth];
+
+	if (p->capturing && p->cap_depth == p->depth)
+	{
+		size_t		off = end_capture(p);
+
+		if (off == NO_STR)
+			return;
+		switch ((ElemKind) frame->kind)
+		{
+			case EK_RECORD_FIELD:
+				p->fields[frame->field] = off;
+				break;
+			case EK_SET_SPEC:
+				add_set_spec(p, off);
+				break;
+			case EK_VERSION_FIELD:
+				p->versions[p->nversions - 1].fields[frame->field] = off;
+				break;
+			case EK_INFO_FIELD:
+				end_info_field(p, (InfoField) frame->field, off);
+				break;
+			default:
+				break;
+		}
+		return;
+	}
+
+	switch ((ElemKind) frame->kind)
+	{
+		case EK_RECORD:
+			end_record(p);
+			break;
+		case EK_HEADER:
+			/* a ListIdentifiers header, not the header of a <record> */
+			if (p->depth > 0 && p->stack[p->depth - 1].kind == EK_VERB)
+				end_record(p);
+			break;
+		case EK_SET:
+			end_set(p);
+			break;
+		case EK_ROOT:
+			p->root_closed = true;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+sax_characters(void *ctx, const xmlChar *ch, int len)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+
+	if (!p->capturing)
+	{
+		if (p->bad_root && p->status == OAI_OK)
+			reject_root(p);
+		return;
+	}
+	if (p->status == OAI_OK && len > 0)
+		append_text(p, (const char *) ch, (size_t) len);
+}
+
+/* Any DOCTYPE is refused before its internal subset is read (see atom.c). */
+static void
+sax_internal_subset(void *ctx, const xmlChar *name,
+					const xmlChar *external_id, const xmlChar *system_id)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+	const char *n = (const char *) name;
+
+	(void) external_id;
+	(void) system_id;
+	if (n != NULL && (n[0] == 'h' || n[0] == 'H') &&
+		(n[1] == 't' || n[1] == 'T') && (n[2] == 'm' || n[2] == 'M') &&
+		(n[3] == 'l' || n[3] == 'L') && n[4] == '\0')
+		set_error(p, OAI_ERR_NOT_OAI, true,
+				  "document is HTML (DOCTYPE \"%s\"), not an OAI-PMH response", n);
+	else
+		set_error(p, OAI_ERR_FORBIDDEN, true,
+				  "DOCTYPE declarations are not allowed in an OAI-PMH response");
+}
+
+static void
+sax_entity_decl(void *ctx, const xmlChar *name, int type,
+				const xmlChar *public_id, const xmlChar *system_id,
+				xmlChar *content)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+
+	(void) name;
+	(void) type;
+	(void) public_id;
+	(void) system_id;
+	(void) content;
+	set_error(p, OAI_ERR_FORBIDDEN, true,
+			  "entity declarations are not allowed in an OAI-PMH response");
+}
+
+static void
+sax_structured_error(void *ctx, OAI_XMLERROR_CONST xmlError *error)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+	char		msg[OAI_ERRMSG_SIZE];
+	size_t		len;
+
+	if (p == NULL || error == NULL || error->level < XML_ERR_ERROR)
+		return;
+
+	snprintf(msg, sizeof(msg), "%s",
+			 error->message ? error->message : "unknown XML error");
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+
+	set_error(p, OAI_ERR_XML, false, "line %d: %s", error->line, msg);
+}
+
+/*
+ * Create a parser.  Returns NULL only when out of memory.  Either callback
+ * may be NULL (records or sets are then only counted).
+ */
+OaiParser *
+oai_parser_create(OaiRecordCallback record_callback,
+				  OaiSetCallback set_callback, void *arg)
+{
+	OaiParser  *p;
+	xmlSAXHandler sax;
+
+	p = calloc(1, sizeof(OaiParser));
+	if (p == NULL)
+		return NULL;
+	p->record_callback = record_callback;
+	p->set_callback = set_callback;
+	p->arg = arg;
+	p->status = OAI_OK;
+	p->info.token_cursor = -1;
+	p->info.token_complete_list_size = -1;
+
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start_element;
+	sax.endElementNs = sax_end_element;
+	sax.characters = sax_characters;
+	sax.cdataBlock = sax_characters;
+	sax.ignorableWhitespace = sax_characters;
+	sax.internalSubset = sax_internal_subset;
+	sax.entityDecl = sax_entity_decl;
+	sax.serror = sax_structured_error;
+
+	xmlInitParser();
+	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	if (p->ctxt == NULL)
+	{
+		free(p);
+		return NULL;
+	}
+	/* only NONET: no NOENT, no DTD loading, not HUGE */
+	xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET);
+	return p;
+}
+
+/* libxml2 errors raised without a context (see atom.c) land here. */
+static void generic_error(void *ctx, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+static void
+generic_error(void *ctx, const char *fmt,...)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+	size_t		len = strlen(p->generic_msg);
+	char	   *newline;
+	va_list		ap;
+
+	if (len + 1 >= sizeof(p->generic_msg) || memchr(p->generic_msg, '\n', len))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->generic_msg + len, sizeof(p->generic_msg) - len, fmt, ap);
+	va_end(ap);
+	newline = strchr(p->generic_msg, '\n');
+	if (newline != NULL)
+		newline[1] = '\0';
+}
+
+static void
+parse_chunk(OaiParser *p, const char *data, int len, int terminate)
+{
+	xmlGenericErrorFunc saved_handler = xmlGenericError;
+	void	   *saved_context = xmlGenericErrorContext;
+	int			rc;
+
+	p->generic_msg[0] = '\0';
+	xmlSetGenericErrorFunc(p, generic_error);
+	rc = xmlParseChunk(p->ctxt, data, len, terminate);
+	xmlSetGenericErrorFunc(saved_context, saved_handler);
+
+	if (rc != XML_ERR_OK && p->status == OAI_OK)
+	{
+		size_t		mlen = strlen(p->generic_msg);
+
+		while (mlen > 0 && (p->generic_msg[mlen - 1] == '\n' ||
+							p->generic_msg[mlen - 1] == ' '))
+			p->generic_msg[--mlen] = '\0';
+		if (mlen > 0)
+			set_error(p, OAI_ERR_XML, false, "%s", p->generic_msg);
+		else
+			set_error(p, OAI_ERR_XML, false,
+					  "XML parse error (libxml2 code %d)", rc);
+	}
+}
+
+/*
+ * Push the next piece of the response; pieces may split it anywhere.
+ * Records completed by this piece reach the callback before it returns.
+ */
+OaiStatus
+oai_parser_feed(OaiParser *parser, const char *data, size_t len)
+{
+	if (parser == NULL)
+		return OAI_ERR_OOM;
+	if (parser->status != OAI_OK)
+		return parser->status;
+	if (parser->finished)
+		return set_error(parser, OAI_ERR_XML, false,
+						 "data after the end of the document");
+	if (data == NULL && len > 0)
+		return set_error(parser, OAI_ERR_XML, false, "no data buffer");
+
+	while (len > 0 && parser->status == OAI_OK)
+	{
+		int			n = len > OAI_MAX_CHUNK ? OAI_MAX_CHUNK : (int) len;
+
+		parse_chunk(parser, data, n, 0);
+		data += n;
+		len -= (size_t) n;
+	}
+	return parser->status;
+}
+
+/* Signal the end of the response; an incomplete document fails here. */
+OaiStatus
+oai_parser_finish(OaiParser *parser)
+{
+	if (parser == NULL)
+		return OAI_ERR_OOM;
+	if (parser->status != OAI_OK || parser->finished)
+		return parser->status;
+
+	parser->finished = true;
+	parse_chunk(parser, NULL, 0, 1);
+
+	if (parser->status == OAI_OK && parser->bad_root)
+		reject_root(parser);
+	if (parser->status == OAI_OK && !parser->root_closed)
+		set_error(parser, OAI_ERR_XML, false,
+				  "document ended before the end of the OAI-PMH response");
+	return parser->status;
+}
+
+const OaiResponseInfo *
+oai_parser_info(const OaiParser *parser)
+{
+	return parser ? &parser->info : NULL;
+}
+
+const char *
+oai_parser_errmsg(const OaiParser *parser)
+{
+	return parser ? parser->errmsg : "out of memory";
+}
+
+/* Free everything; safe at any point except inside a callback. */
+void
+oai_parser_free(OaiParser *parser)
+{
+	OaiResponseInfo *i;
+
+	if (parser == NULL)
+		return;
+	if (parser->ctxt != NULL)
+		xmlFreeParserCtxt(parser->ctxt);
+	free(parser->pool.data);
+	free(parser->sets);
+	free(parser->versions);
+	free(parser->out_sets);
+	free(parser->out_cats);
+	free(parser->cat_offs);
+	free(parser->out_versions);
+	i = &parser->info;
+	free(i->response_date);
+	free(i->request_url);
+	free(i->request_verb);
+	free(i->token);
+	free(i->token_expiration);
+	free(i->error_code);
+	free(i->error_message);
+	free(i->repository_name);
+	free(i->base_url);
+	free(i->earliest_datestamp);
+	free(i->granularity);
+	free(i->deleted_record);
+	free(parser);
+}
+
+/* ---------- error codes ---------- */
+
+static const struct
+{
+	OaiErrorCode code;
+	const char *name;
+}			error_codes[] =
+{
+	{OAI_ERROR_BAD_ARGUMENT, "badArgument"},
+	{OAI_ERROR_BAD_RESUMPTION_TOKEN, "badResumptionToken"},
+	{OAI_ERROR_BAD_VERB, "badVerb"},
+	{OAI_ERROR_CANNOT_DISSEMINATE_FORMAT, "cannotDisseminateFormat"},
+	{OAI_ERROR_ID_DOES_NOT_EXIST, "idDoesNotExist"},
+	{OAI_ERROR_NO_RECORDS_MATCH, "noRecordsMatch"},
+	{OAI_ERROR_NO_METADATA_FORMATS, "noMetadataFormats"},
+	{OAI_ERROR_NO_SET_HIERARCHY, "noSetHierarchy"},
+};
+
+OaiErrorCode
+oai_error_code_from_string(const char *code)
+{
+	size_t		i;
+
+	if (code == NULL)
+		return OAI_ERROR_OTHER;
+	for (i = 0; i < sizeof(error_codes) / sizeof(error_codes[0]); i++)
+		if (strcmp(code, error_codes[i].name) == 0)
+			return error_codes[i].code;
+	return OAI_ERROR_OTHER;
+}
+
+const char *
+oai_error_code_name(OaiErrorCode code)
+{
+	size_t		i;
+
+	if (code == OAI_ERROR_NONE)
+		return "none";
+	for (i = 0; i < sizeof(error_codes) / sizeof(error_codes[0]); i++)
+		if (error_codes[i].code == code)
+			return error_codes[i].name;
+	return "other";
+}
+
+/* ---------- author strings ---------- */
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/*
+ * Whether a separator word (" and ", " & ") starts at s[i]: the word must
+ * be preceded by whitespace (or the start) and followed by whitespace (or
+ * the end).
+ */
+static size_t
+separator_word_at(const char *s, size_t i)
+{
+	if (i > 0 && !is_space(s[i - 1]))
+		return 0;
+	if (strncmp(s + i, "and", 3) == 0 && (is_space(s[i + 3]) || s[i + 3] == '\0'))
+		return 3;
+	if (s[i] == '&' && (is_space(s[i + 1]) || s[i + 1] == '\0'))
+		return 1;
+	return 0;
+}
+
+/* Copy s[0..n) to *out collapsing whitespace and trimming; NUL-terminate. */
+static char *
+emit_collapsed(const char *s, size_t n, char **out)
+{
+	char	   *start = *out;
+	char	   *o = start;
+	bool		space = false;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (is_space(s[i]))
+		{
+			space = true;
+			continue;
+		}
+		if (space && o != start)
+			*o++ = ' ';
+		space = false;
+		*o++ = s[i];
+	}
+	*o++ = '\0';
+	*out = o;
+	return start;
+}
+
+/* Whether the collapsed name is "et al" or "et al.", in any case. */
+static bool
+is_et_al(const char *s)
+{
+	return (s[0] == 'e' || s[0] == 'E') && (s[1] == 't' || s[1] == 'T') &&
+		s[2] == ' ' && (s[3] == 'a' || s[3] == 'A') &&
+		(s[4] == 'l' || s[4] == 'L') &&
+		(s[5] == '\0' || (s[5] == '.' && s[6] == '\0'));
+}
+
+/* Cut a trailing " et al" / " et al." off a collapsed name. */
+static void
+strip_et_al(char *s)
+{
+	size_t		len = strlen(s);
+	size_t		i;
+
+	for (i = len; i-- > 0;)
+	{
+		if (s[i] == ' ' && is_et_al(s + i + 1))
+		{
+			s[i] = '\0';
+			return;
+		}
+		if (len - i > 8)
+			return;
+	}
+}
+
+int
+oai_split_authors(const char *raw, char *buf, size_t bufsz,
+				  OaiAuthorName *names, int maxnames)
+{
+	size_t		len;
+	size_t		i = 0;
+	size_t		name_start = 0;
+	char	   *out = buf;
+	int			n = 0;
+	int			last = -1;		/* index of the name a group would attach to */
+	bool		last_has_aff = true;
+
+	if (raw == NULL || buf == NULL || (names == NULL && maxnames > 0))
+		return -1;
+	len = strlen(raw);
+	if (bufsz < 2 * len + 2)
+		return -1;
+
+	for (;;)
+	{
+		char		c = raw[i];
+		size_t		wordlen = 0;
+		bool		end_name = false;
+		size_t		name_end = i;
+		size_t		skip = 0;
+
+		if (c == '\0')
+			end_name = true;
+		else if (c == ',' || c == ';' || c == ':')
+		{
+			end_name = true;
+			skip = 1;
+		}
+		else if ((wordlen = separator_word_at(raw, i)) > 0)
+		{
+			end_name = true;
+			skip = wordlen;
+		}
+		else if (c == '(')
+		{
+			/* a parenthesised group: up to its matching ")" or the end */
+			size_t		depth = 1;
+			size_t		j = i + 1;
+
+			while (raw[j] != '\0' && depth > 0)
+			{
+				if (raw[j] == '(')
+					depth++;
+				else if (raw[j] == ')')
+					depth--;
+				j++;
+			}
+
+			/* the name before the group, if any, ends here */
+			{
+				char	   *name = emit_collapsed(raw + name_start,
+												  i - name_start, &out);
+
+				strip_et_al(name);
+				if (name[0] != '\0' && !is_et_al(name))
+				{
+					if (n < maxnames)
+					{
+						names[n].name = name;
+						names[n].affiliation = NULL;
+					}
+					last = n++;
+					last_has_aff = false;
+				}
+				else
+					out = name; /* discard */
+			}
+
+			/* the group is the affiliation of the name just before it */
+			if (last >= 0 && !last_has_aff)
+			{
+				size_t		inner_end = depth == 0 ? j - 1 : j;
+				char	   *aff = emit_collapsed(raw + i + 1,
+												 inner_end - (i + 1), &out);
+
+				if (last < maxnames)
+					names[last].affiliation = aff;
+				last_has_aff = true;
+			}
+			i = j;
+			name_start = i;
+			continue;
+		}
+		else if (c == '{')
+		{
+			/* TeX group: separators inside do not count */
+			size_t		depth = 1;
+
+			i++;
+			while (raw[i] != '\0' && depth > 0)
+			{
+				if (raw[i] == '{')
+					depth++;
+				else if (raw[i] == '}')
+					depth--;
+				i++;
+			}
+			continue;
+		}
+
+		if (end_name)
+		{
+			char	   *name = emit_collapsed(raw + name_start,
+											  name_end - name_start, &out);
+
+			strip_et_al(name);
+			if (name[0] != '\0' && !is_et_al(name))
+			{
+				if (n < maxnames)
+				{
+					names[n].name = name;
+					names[n].affiliation = NULL;
+				}
+				last = n++;
+				last_has_aff = false;
+			}
+			else
+				out = name;		/* discard */
+			if (c == '\0')
+				break;
+			i += skip;
+			name_start = i;
+			continue;
+		}
+		i++;
+	}
+	return n;
+}
+
+/* ---------- dates ---------- */
+
+static bool
+is_leap(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(long y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+days_from_civil(long y, int m, int d)
+{
+	int64_t		era;
+	int64_t		yoe;
+	int64_t		doy;
+	int64_t		doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Exactly n digits at *s; advances *s. */
+static bool
+scan_digits(const char **s, int n, long *val)
+{
+	long		v = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		char		c = (*s)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*s += n;
+	*val = v;
+	return true;
+}
+
+bool
+oai_parse_datestamp(const char *s, int64_t *unix_seconds)
+{
+	long		y;
+	long		m;
+	long		d;
+
+	if (s == NULL ||
+		!scan_digits(&s, 4, &y) || *s++ != '-' ||
+		!scan_digits(&s, 2, &m) || *s++ != '-' ||
+		!scan_digits(&s, 2, &d) || *s != '\0')
+		return false;
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, (int) m))
+		return false;
+	if (unix_seconds != NULL)
+		*unix_seconds = days_from_civil(y, (int) m, (int) d) * 86400;
+	return true;
+}
+
+bool
+oai_parse_version_date(const char *s, int64_t *unix_seconds)
+{
+	static const char *const months[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	static const char *const weekdays[] = {
+		"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
+	};
+	long		day;
+	long		year;
+	long		hh;
+	long		mi;
+	long		ss;
+	int			month = 0;
+	int			i;
+
+	if (s == NULL)
+		return false;
+	while (*s == ' ')
+		s++;
+
+	/* optional "Mon, " */
+	if (s[0] != '\0' && (s[0] < '0' || s[0] > '9'))
+	{
+		bool		found = false;
+
+		for (i = 0; i < 7; i++)
+			if (strncmp(s, weekdays[i], 3) == 0)
+				found = true;
+		if (!found || s[3] != ',')
+			return false;
+		s += 4;
+		while (*s == ' ')
+			s++;
+	}
+
+	/* day: one or two digits */
+	if (!scan_digits(&s, 1, &day))
+		return false;
+	if (*s >= '0' && *s <= '9')
+		day = day * 10 + (*s++ - '0');
+	if (*s++ != ' ')
+		return false;
+
+	for (i = 0; i < 12; i++)
+		if (strncmp(s, months[i], 3) == 0)
+			month = i + 1;
+	if (month == 0 || s[3] != ' ')
+		return false;
+	s += 4;
+
+	if (!scan_digits(&s, 4, &year) || *s++ != ' ' ||
+		!scan_digits(&s, 2, &hh) || *s++ != ':' ||
+		!scan_digits(&s, 2, &mi) || *s++ != ':' ||
+		!scan_digits(&s, 2, &ss))
+		return false;
+	if (day < 1 || day > days_in_month(year, month) ||
+		hh > 23 || mi > 59 || ss > 60)
+		return false;
+
+	while (*s == ' ')
+		s++;
+	if (strcmp(s, "GMT") != 0 && strcmp(s, "UTC") != 0 &&
+		strcmp(s, "UT") != 0 && strcmp(s, "Z") != 0)
+		return false;
+
+	if (unix_seconds != NULL)
+		*unix_seconds = days_from_civil(year, month, (int) day) * 86400 +
+			hh * 3600 + mi * 60 + ss;
+	return true;
+}
+
+const char *
+oai_identifier_to_id(const char *identifier)
+{
+	static const char prefix[] = "oai:arXiv.org:";
+
+	if (identifier == NULL ||
+		strncmp(identifier, prefix, sizeof(prefix) - 1) != 0 ||
+		identifier[sizeof(prefix) - 1] == '\0')
+		return NULL;
+	return identifier + sizeof(prefix) - 1;
+}
