@@ -5,6 +5,7 @@ OBJS = \
 	src/arxiv_fdw.o \
 	src/atom.o \
 	src/cache.o \
+	src/cache_owner.o \
 	src/convert.o \
 	src/deparse.o \
 	src/http.o \
