@@ -180,7 +180,7 @@ arxiv_fdw_exec_as_owner(PG_FUNCTION_ARGS)
 	if (list_length(SPI_plan_get_plan_sources(plan)) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("the filter contains more than one SQL statement")));
+				 errmsg("query must be a single SQL statement")));
 	rc = SPI_execute_plan(plan, NULL, NULL, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
@@ -289,7 +289,7 @@ arxiv_fdw_catalog_insert(PG_FUNCTION_ARGS)
 	if (relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cache %s is not a table", get_rel_name(PG_GETARG_OID(0)))));
+				 errmsg("cache \"%s\" is not a table", get_rel_name(PG_GETARG_OID(0)))));
 	if (relpersistence == RELPERSISTENCE_TEMP)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -343,7 +343,7 @@ arxiv_fdw_catalog_lock(PG_FUNCTION_ARGS)
 	if (relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cache %s is not a table any more", get_rel_name(relid)),
+				 errmsg("cache \"%s\" is not a table any more", get_rel_name(relid)),
 				 errhint("Drop the cache with arxiv_fdw.drop_cache().")));
 
 	if (get_call_result_type(fcinfo, NULL, &rowdesc) != TYPEFUNC_COMPOSITE)
