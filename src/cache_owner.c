@@ -273,8 +273,10 @@ args_to_spi(FunctionCallInfo fcinfo, int nargs, Datum *values, char *nulls)
 Datum
 arxiv_fdw_catalog_insert(PG_FUNCTION_ARGS)
 {
-	Oid			argtypes[8] = {REGCLASSOID, REGCLASSOID, TEXTOID, INTERVALOID,
-	TIMESTAMPTZOID, INTERVALOID, INT8OID, INT8OID};
+	Oid			argtypes[8] = {
+		REGCLASSOID, REGCLASSOID, TEXTOID, INTERVALOID,
+		TIMESTAMPTZOID, INTERVALOID, INT8OID, INT8OID
+	};
 	Datum		values[8];
 	char		nulls[8];
 	char		relkind;
@@ -370,8 +372,10 @@ arxiv_fdw_catalog_lock(PG_FUNCTION_ARGS)
 Datum
 arxiv_fdw_catalog_record(PG_FUNCTION_ARGS)
 {
-	Oid			argtypes[10] = {REGCLASSOID, BOOLOID, TIMESTAMPTZOID, INTERVALOID,
-	INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID};
+	Oid			argtypes[10] = {
+		REGCLASSOID, BOOLOID, TIMESTAMPTZOID, INTERVALOID,
+		INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID
+	};
 	Datum		values[10];
 	char		nulls[10];
 
