@@ -143,6 +143,16 @@ SELECT * FROM arxiv_fdw.refresh_cache('evil.mine');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 \! python3 test/mock/mockctl count
 
+-- A role with the privileges of the cache's owner manages it: it sees and
+-- refreshes it (as the owner still).
+CREATE ROLE regress_arxiv_member IN ROLE regress_arxiv_attacker;
+SET ROLE regress_arxiv_member;
+SELECT name, rows FROM arxiv_fdw.cache_status ORDER BY name;
+SELECT * FROM arxiv_fdw.refresh_cache('evil.trig');
+RESET ROLE;
+RESET search_path;
+SELECT arxiv_fdw.exec_as_owner('evil.t', 'SELECT');
+
 -- 6. pg_dump reads the catalog with row_security off; a role that may read
 -- all data can (there is no policy to make it fail)
 SET ROLE regress_arxiv_dumper;
@@ -180,7 +190,7 @@ SELECT p.oid::regprocedure AS function, l.lanname, p.prosecdef
 SET client_min_messages = warning;
 DROP SCHEMA evil CASCADE;
 DROP OWNED BY regress_arxiv_attacker;
-DROP ROLE regress_arxiv_attacker, regress_arxiv_dumper;
+DROP ROLE regress_arxiv_member, regress_arxiv_attacker, regress_arxiv_dumper;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 DROP TABLE ran_as;
 DROP EXTENSION arxiv_fdw CASCADE;

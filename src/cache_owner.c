@@ -151,7 +151,8 @@ catalog_owner(FunctionCallInfo fcinfo, char **qualified)
 
 /*
  * Run one statement as the owner of a relation (see the header).  Returns
- * the first row it returns as text[], or NULL.
+ * the first row it returns as text[] (in the caller's settings' output
+ * format, as the statement ends), or NULL if there is none.
  *
  * exec_as_owner(rel regclass, query text) RETURNS text[]
  */
@@ -184,7 +185,8 @@ arxiv_fdw_exec_as_owner(PG_FUNCTION_ARGS)
 	rc = SPI_execute_plan(plan, NULL, NULL, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-	if (SPI_tuptable != NULL && SPI_processed > 0)
+	if (SPI_tuptable != NULL && SPI_processed > 0 &&
+		SPI_tuptable->tupdesc->natts > 0)
 	{
 		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
 		HeapTuple	tuple = SPI_tuptable->vals[0];
@@ -195,8 +197,8 @@ arxiv_fdw_exec_as_owner(PG_FUNCTION_ARGS)
 		int			lbs[1] = {1};
 		MemoryContext oldcxt = MemoryContextSwitchTo(ra.caller_cxt);
 
-		elems = palloc(sizeof(Datum) * Max(natts, 1));
-		nulls = palloc(sizeof(bool) * Max(natts, 1));
+		elems = palloc(sizeof(Datum) * natts);
+		nulls = palloc(sizeof(bool) * natts);
 		for (int i = 0; i < natts; i++)
 		{
 			char	   *v = SPI_getvalue(tuple, tupdesc, i + 1);
