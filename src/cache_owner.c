@@ -60,10 +60,12 @@ typedef struct RunAs
 } RunAs;
 
 /*
- * The owner, kind and persistence of a relation; ERROR if there is none.
+ * The owner, kind, persistence and name of a relation; ERROR if there is
+ * none.  (The name is copied here: the relation may be dropped before it
+ * is printed.)
  */
 static Oid
-relation_owner(Oid relid, char *relkind, char *relpersistence)
+relation_owner(Oid relid, char *relkind, char *relpersistence, char **relname)
 {
 	HeapTuple	tp;
 	Form_pg_class rel;
@@ -80,26 +82,32 @@ relation_owner(Oid relid, char *relkind, char *relpersistence)
 		*relkind = rel->relkind;
 	if (relpersistence)
 		*relpersistence = rel->relpersistence;
+	if (relname)
+		*relname = pstrdup(NameStr(rel->relname));
 	ReleaseSysCache(tp);
 	return owner;
 }
 
 /*
  * ERROR unless the current user has the privileges of the owner of relid
- * (pg_has_role(owner, 'USAGE')); returns the owner.
+ * (pg_has_role(owner, 'USAGE')); returns the owner, and the relation's
+ * kind, persistence and name where asked.
  */
 static Oid
-check_owner(Oid relid, const char *what, char *relkind, char *relpersistence)
+check_owner(Oid relid, const char *what, char *relkind, char *relpersistence,
+			char **relname)
 {
-	Oid			owner = relation_owner(relid, relkind, relpersistence);
+	char	   *name;
+	Oid			owner = relation_owner(relid, relkind, relpersistence, &name);
 
 	if (!has_privs_of_role(GetUserId(), owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of %s %s", what,
-						quote_identifier(get_rel_name(relid))),
+				 errmsg("must be owner of %s %s", what, quote_identifier(name)),
 				 errdetail("Only roles with the privileges of role \"%s\", which owns it, can use it for an arxiv_fdw cache.",
 						   GetUserNameFromId(owner, false))));
+	if (relname)
+		*relname = name;
 	return owner;
 }
 
@@ -146,7 +154,7 @@ catalog_owner(FunctionCallInfo fcinfo, char **qualified)
 	if (!OidIsValid(relid))
 		elog(ERROR, "arxiv_fdw's catalog of caches is missing");
 	*qualified = quote_qualified_identifier(get_namespace_name(nsp), "caches");
-	return relation_owner(relid, NULL, NULL);
+	return relation_owner(relid, NULL, NULL, NULL);
 }
 
 /*
@@ -171,7 +179,7 @@ arxiv_fdw_exec_as_owner(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	relid = PG_GETARG_OID(0);
 	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	owner = check_owner(relid, "relation", NULL, NULL);
+	owner = check_owner(relid, "relation", NULL, NULL, NULL);
 
 	run_as_begin(&ra, owner);
 	plan = SPI_prepare(query, 0, NULL);
@@ -283,27 +291,28 @@ arxiv_fdw_catalog_insert(PG_FUNCTION_ARGS)
 	char		nulls[8];
 	char		relkind;
 	char		relpersistence;
+	char	   *relname;
 
 	for (int i = 0; i < 4; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("cache table, foreign table, filter and refresh overlap must not be null")));
-	check_owner(PG_GETARG_OID(0), "table", &relkind, &relpersistence);
+	check_owner(PG_GETARG_OID(0), "table", &relkind, &relpersistence, &relname);
 	if (relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cache \"%s\" is not a table", get_rel_name(PG_GETARG_OID(0)))));
+				 errmsg("cache \"%s\" is not a table", relname)));
 	if (relpersistence == RELPERSISTENCE_TEMP)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("a cache cannot be a temporary table"),
 				 errhint("Create the cache in a permanent schema.")));
-	check_owner(PG_GETARG_OID(1), "foreign table", &relkind, NULL);
+	check_owner(PG_GETARG_OID(1), "foreign table", &relkind, NULL, &relname);
 	if (relkind != RELKIND_FOREIGN_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a foreign table", get_rel_name(PG_GETARG_OID(1)))));
+				 errmsg("\"%s\" is not a foreign table", relname)));
 
 	args_to_spi(fcinfo, 8, values, nulls);
 	catalog_exec(fcinfo,
@@ -331,23 +340,24 @@ arxiv_fdw_catalog_lock(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {REGCLASSOID};
 	Datum		values[1];
 	char		relkind;
+	char	   *relname;
 	Datum		row = (Datum) 0;
 	TupleDesc	rowdesc;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	relid = PG_GETARG_OID(0);
-	check_owner(relid, "table", NULL, NULL);
+	check_owner(relid, "table", NULL, NULL, NULL);
 	LockRelationOid(relid, ShareUpdateExclusiveLock);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("cache table with OID %u was dropped", relid)));
-	check_owner(relid, "table", &relkind, NULL);
+	check_owner(relid, "table", &relkind, NULL, &relname);
 	if (relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cache \"%s\" is not a table any more", get_rel_name(relid)),
+				 errmsg("cache \"%s\" is not a table any more", relname),
 				 errhint("Drop the cache with arxiv_fdw.drop_cache().")));
 
 	if (get_call_result_type(fcinfo, NULL, &rowdesc) != TYPEFUNC_COMPOSITE)
@@ -358,7 +368,7 @@ arxiv_fdw_catalog_lock(PG_FUNCTION_ARGS)
 					 1, argtypes, values, NULL, &row, rowdesc) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("table \"%s\" is not an arxiv_fdw cache", get_rel_name(relid))));
+				 errmsg("table \"%s\" is not an arxiv_fdw cache", relname)));
 	PG_RETURN_DATUM(row);
 }
 
@@ -383,7 +393,7 @@ arxiv_fdw_catalog_record(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_VOID();
-	check_owner(PG_GETARG_OID(0), "table", NULL, NULL);
+	check_owner(PG_GETARG_OID(0), "table", NULL, NULL, NULL);
 	args_to_spi(fcinfo, 10, values, nulls);
 	if (!PG_ARGISNULL(8))
 		catalog_exec(fcinfo,
