@@ -1,4 +1,3 @@
-
 -- Local caches: ordinary tables holding the rows of a foreign table that
 -- match a filter, refreshed incrementally (only what changed on arXiv since
 -- the last refresh) or in full, by hand or on a pg_cron schedule.
@@ -10,13 +9,43 @@
 --   after the retries, timeout, cancel, malformed page) leaves the cache
 --   exactly as it was.  The failure is recorded in the catalog row only where
 --   the recording can be committed: see refresh_cache_job() below.
--- * Everything is SECURITY INVOKER and the filter is run with the privileges
---   of whoever refreshes, like the text of a query they typed.  The one
---   SECURITY DEFINER function (the drop trigger) runs no user text.
 -- * Names are interpolated with format('%I') or as regclass (which quotes and
 --   qualifies itself); the filter is checked to be one expression of one
 --   SELECT before it is ever run, and is always followed by a newline so that
 --   a trailing "--" comment cannot swallow what comes after it.
+--
+-- Security (PostgreSQL's "Security Considerations for Extension Scripts",
+-- and what REFRESH MATERIALIZED VIEW does):
+--
+-- * The catalog, arxiv_fdw.caches, grants nothing to PUBLIC and has no
+--   policy.  Its rows are written only by catalog_insert(), catalog_lock()
+--   and catalog_record() (C, src/cache_owner.c), which check that the
+--   calling role has the privileges of the owner of the cache table (for a
+--   new cache, of the foreign table too) and then run one fixed statement
+--   as the catalog's owner, and by the drop trigger.  It is read through
+--   the security-barrier view visible_caches, which shows a role only the
+--   caches whose table's owner it has the privileges of.
+-- * Whatever a refresh runs that a user wrote or owns (the filter, the
+--   cache table with its triggers, its columns' types) runs as the owner of
+--   the cache table in a security-restricted operation, through
+--   exec_as_owner(), and so does the row count of cache_status: never as
+--   whoever refreshes or reads, and without leaving a setting or a
+--   temporary object behind in their session.  create_cache() runs the
+--   filter as its caller, who becomes the cache table's owner.
+-- * Every function has SET search_path = pg_catalog, pg_temp, but for the
+--   entry points that take a table name: they must resolve it with the
+--   caller's search_path, as SQL would, so they are LANGUAGE sql (one is a
+--   procedure, which cannot COMMIT with a SET clause) and qualify every
+--   name they use.  The filter is run with search_path = pg_catalog,
+--   pg_temp too: at creation and at every refresh it means the same,
+--   whoever runs it, and nobody can plant a function or operator for it.
+-- * SECURITY DEFINER: only the drop trigger, argued there.
+-- * Locks: a refresh takes the cache table (SHARE UPDATE EXCLUSIVE), then
+--   its catalog row (FOR UPDATE), the order in which DROP TABLE takes them
+--   (the table, then the drop trigger's DELETE), so the two cannot deadlock.
+--
+-- 1.0 has not been released, so this script is changed in place rather
+-- than by an upgrade script.
 
 -- One row per cache.  Dumped by pg_dump (pg_extension_config_dump below);
 -- regclass columns are dumped as names and survive pg_upgrade (pg_class OIDs
@@ -46,14 +75,51 @@ CREATE TABLE caches (
 COMMENT ON TABLE caches IS 'arxiv_fdw local caches: definition and refresh status';
 SELECT pg_catalog.pg_extension_config_dump('caches', '');
 
--- Anyone may create caches; each role sees and changes the rows of the cache
--- tables it owns (or is a member of the owner of).  A row whose table is gone
--- is cleaned up by the drop trigger below.
-ALTER TABLE caches ENABLE ROW LEVEL SECURITY;
-CREATE POLICY caches_owner ON caches
-    USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                   WHERE c.oid = cache_table), 'USAGE'));
-GRANT SELECT, INSERT, UPDATE, DELETE ON caches TO PUBLIC;
+-- Nobody but the extension's owner reads or writes it directly (see above).
+-- No policy either: pg_dump reads it with row_security off, which a policy
+-- turns into an error for every role without BYPASSRLS.
+REVOKE ALL ON caches FROM PUBLIC;
+
+-- See src/cache_owner.c.  Each checks the caller's privileges itself.
+CREATE FUNCTION exec_as_owner(rel regclass, query text)
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'arxiv_fdw_exec_as_owner'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION catalog_insert(cache regclass, foreign_table regclass,
+                               filter text, refresh_overlap interval,
+                               high_water_mark timestamptz, duration interval,
+                               requests bigint, inserted bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'arxiv_fdw_catalog_insert'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION catalog_lock(cache regclass)
+RETURNS caches
+AS 'MODULE_PATHNAME', 'arxiv_fdw_catalog_lock'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION catalog_record(cache regclass, full_refresh boolean,
+                               high_water_mark timestamptz, duration interval,
+                               requests bigint, inserted bigint,
+                               updated bigint, deleted bigint,
+                               error_sqlstate text, error_message text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'arxiv_fdw_catalog_record'
+LANGUAGE C VOLATILE;
+
+-- The caches a role may see and manage: those whose table's owner it has
+-- the privileges of.  pg_has_role() is evaluated as the querying role (a
+-- view reads its tables with its owner's rights, but runs its functions as
+-- the caller); security_barrier keeps a caller's own, leaky, conditions
+-- from seeing the other rows.  A row whose table is gone (a temporary
+-- table's, after its session) is nobody's.
+CREATE VIEW visible_caches WITH (security_barrier) AS
+    SELECT c.*
+      FROM @extschema@.caches c
+      JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) c.cache_table::pg_catalog.oid
+     WHERE pg_catalog.pg_has_role(r.relowner, 'USAGE');
+GRANT SELECT ON visible_caches TO PUBLIC;
 
 -- The columns of a foreign table of arxiv_fdw and the arXiv field each maps
 -- to (its "field" option, else its name), in column order.
@@ -61,30 +127,61 @@ CREATE FUNCTION foreign_table_fields(foreign_table regclass)
 RETURNS TABLE(attname name, field text, attnum smallint, typid oid,
               coldef text)
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT a.attname,
-           coalesce((SELECT substr(o, 7) FROM pg_catalog.unnest(a.attfdwoptions) o
+           coalesce((SELECT substr(o, 7) FROM unnest(a.attfdwoptions) o
                      WHERE o LIKE 'field=%' LIMIT 1), a.attname::text),
            a.attnum, a.atttypid,
-           pg_catalog.format('%I %s', a.attname,
-                             pg_catalog.format_type(a.atttypid, a.atttypmod)) ||
-           coalesce((SELECT pg_catalog.format(' COLLATE %I.%I', n.nspname, co.collname)
-                     FROM pg_catalog.pg_collation co
-                     JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
-                     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+           format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ||
+           coalesce((SELECT format(' COLLATE %I.%I', n.nspname, co.collname)
+                     FROM pg_collation co
+                     JOIN pg_namespace n ON n.oid = co.collnamespace
+                     JOIN pg_type t ON t.oid = a.atttypid
                      WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation), '')
-    FROM pg_catalog.pg_attribute a
+    FROM pg_attribute a
     WHERE a.attrelid = foreign_table AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY a.attnum
+$$;
+
+-- What a refresh copies: the columns the cache and the foreign table have
+-- in common (columns a user added to the cache table, notes and the like,
+-- are left alone), as lists for the statements, and the cache's definitions
+-- of them for the temporary table.  Catalog reads only.
+CREATE FUNCTION refresh_columns(cache regclass, foreign_table regclass,
+    OUT cols text, OUT coldefs text, OUT set_list text, OUT t_text text,
+    OUT ex_text text, OUT id_col name, OUT updated_col name)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(quote_ident(ff.attname), ', ' ORDER BY a.attnum),
+           string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ||
+                      coalesce((SELECT format(' COLLATE %I.%I', n.nspname, co.collname)
+                                FROM pg_collation co
+                                JOIN pg_namespace n ON n.oid = co.collnamespace
+                                JOIN pg_type t ON t.oid = a.atttypid
+                                WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation), ''),
+                      ', ' ORDER BY a.attnum),
+           string_agg(format('%I = excluded.%I', ff.attname, ff.attname), ', ' ORDER BY a.attnum),
+           string_agg(format('t.%I::text', ff.attname), ', ' ORDER BY a.attnum),
+           string_agg(format('excluded.%I::text', ff.attname), ', ' ORDER BY a.attnum),
+           min(ff.attname::text) FILTER (WHERE ff.field = 'id'),
+           min(ff.attname::text) FILTER (WHERE ff.field = 'updated')
+      FROM @extschema@.foreign_table_fields(foreign_table) ff
+      JOIN pg_attribute a
+        ON a.attrelid = cache AND a.attname = ff.attname
+       AND NOT a.attisdropped AND a.attgenerated = ''
+     WHERE ff.field NOT IN ('category', 'author', 'search')
 $$;
 
 -- Check that a filter is one boolean expression over the foreign table that
 -- arxiv_fdw can turn into a request, by planning it: no request is made.
 -- A cursor, unlike EXECUTE, refuses a string of several statements before
--- running any of them.
+-- running any of them.  Runs as its caller, who is the cache's owner.
 CREATE FUNCTION check_cache_filter(foreign_table regclass, filter text)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     plan refcursor;
@@ -99,8 +196,7 @@ BEGIN
     END IF;
     BEGIN
         OPEN plan FOR EXECUTE
-            pg_catalog.format(E'EXPLAIN SELECT 1 FROM %s WHERE (%s\n)',
-                              foreign_table, filter);
+            format(E'EXPLAIN SELECT 1 FROM %s WHERE (%s\n)', foreign_table, filter);
         CLOSE plan;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
@@ -111,34 +207,32 @@ BEGIN
         END IF;
         RAISE EXCEPTION 'invalid cache filter: %', msg
             USING ERRCODE = state,
-                  DETAIL = pg_catalog.concat_ws('  ',
-                                                pg_catalog.format('The filter was %s.', pg_catalog.quote_literal(filter)),
-                                                nullif(det, '')),
-                  HINT = pg_catalog.format('The filter must be an SQL condition on the columns of foreign table %s that arxiv_fdw can send to arXiv, such as category = ''cs.OS'' AND published >= ''2026-01-01''.',
-                                           foreign_table);
+                  DETAIL = concat_ws('  ', format('The filter was %s.', quote_literal(filter)),
+                                     nullif(det, '')),
+                  HINT = format('The filter must be an SQL condition on the columns of foreign table %s that arxiv_fdw can send to arXiv, such as category = ''cs.OS'' AND published >= ''2026-01-01''.',
+                                foreign_table);
     END;
 END;
 $$;
 
--- The cache for a name as SQL resolves table names (search_path), or an error.
-CREATE FUNCTION cache_by_name(cache_name text)
+-- The cache for a name as the caller's SQL resolved it (rel, which the entry
+-- point got from to_regclass(cache_name)), or an error.
+CREATE FUNCTION cache_by_name(rel regclass, cache_name text)
 RETURNS regclass
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    rel regclass;
 BEGIN
     IF cache_name IS NULL THEN
         RAISE EXCEPTION 'cache name must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    rel := pg_catalog.to_regclass(cache_name);
     IF rel IS NULL THEN
         RAISE EXCEPTION 'cache "%" does not exist', cache_name
             USING ERRCODE = 'undefined_table',
                   HINT = 'The view arxiv_fdw.cache_status lists the caches you own.';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.caches c WHERE c.cache_table = rel) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.visible_caches c WHERE c.cache_table = rel) THEN
         RAISE EXCEPTION 'table "%" is not an arxiv_fdw cache', cache_name
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Create caches with arxiv_fdw.create_cache(); arxiv_fdw.cache_status lists the caches you own.';
@@ -147,15 +241,18 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION create_cache(cache_name text, foreign_table regclass, filter text,
-                             refresh_overlap interval DEFAULT '1 hour')
+-- create_cache() proper; schema_name is the caller's current schema.
+CREATE FUNCTION create_cache_in(schema_name name, cache_name text,
+                                foreign_table regclass, filter text,
+                                refresh_overlap interval)
 RETURNS bigint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 -- a cache starts from what arXiv has now, not from a stored response
 SET arxiv_fdw.response_cache = off
 AS $$
 DECLARE
-    started timestamptz := pg_catalog.clock_timestamp();
+    started timestamptz := clock_timestamp();
     requests_before bigint := (@extschema@.session_stats()).requests;
     parts text[];
     qualified text;
@@ -177,23 +274,29 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF NOT EXISTS (SELECT 1
-                   FROM pg_catalog.pg_foreign_table t
-                   JOIN pg_catalog.pg_foreign_server s ON s.oid = t.ftserver
-                   JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
-                   JOIN pg_catalog.pg_proc p ON p.oid = w.fdwhandler
+                   FROM pg_foreign_table t
+                   JOIN pg_foreign_server s ON s.oid = t.ftserver
+                   JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+                   JOIN pg_proc p ON p.oid = w.fdwhandler
                    WHERE t.ftrelid = foreign_table
                      AND p.proname = 'arxiv_fdw_handler'
                      AND p.pronamespace = '@extschema@'::regnamespace) THEN
         RAISE EXCEPTION '"%" is not a foreign table of arxiv_fdw', foreign_table
             USING ERRCODE = 'wrong_object_type';
     END IF;
+    -- catalog_insert() checks it too, but only after the fetch
+    IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = foreign_table), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of foreign table %', foreign_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A cache can only be made of a foreign table whose owner''s privileges you have.';
+    END IF;
 
     -- the cache keeps every column except the filter columns, whose values
     -- are the request's, not the paper's
-    SELECT pg_catalog.string_agg(ff.coldef, ', ' ORDER BY ff.attnum),
-           pg_catalog.string_agg(pg_catalog.quote_ident(ff.attname), ', ' ORDER BY ff.attnum),
-           min(ff.attname) FILTER (WHERE ff.field = 'id'),
-           min(ff.attname) FILTER (WHERE ff.field = 'updated')
+    SELECT string_agg(ff.coldef, ', ' ORDER BY ff.attnum),
+           string_agg(quote_ident(ff.attname), ', ' ORDER BY ff.attnum),
+           min(ff.attname::text) FILTER (WHERE ff.field = 'id'),
+           min(ff.attname::text) FILTER (WHERE ff.field = 'updated')
       INTO coldefs, cols, id_col, updated_col
       FROM @extschema@.foreign_table_fields(foreign_table) ff
      WHERE ff.field NOT IN ('category', 'author', 'search');
@@ -208,67 +311,166 @@ BEGIN
     PERFORM @extschema@.check_cache_filter(foreign_table, filter);
 
     -- the name as CREATE TABLE takes it; an unqualified one goes to the
-    -- current schema, which is where CREATE TABLE would put it as well
-    parts := pg_catalog.parse_ident(cache_name);
-    IF pg_catalog.array_length(parts, 1) = 1 THEN
-        IF pg_catalog.current_schema() IS NULL THEN
+    -- caller's current schema, which is where CREATE TABLE would put it
+    parts := parse_ident(cache_name);
+    IF array_length(parts, 1) = 1 THEN
+        IF schema_name IS NULL THEN
             RAISE EXCEPTION 'no schema has been selected to create the cache in'
                 USING ERRCODE = 'invalid_schema_name',
                       HINT = 'Qualify the cache name with a schema, or set search_path.';
         END IF;
-        qualified := pg_catalog.format('%I.%I', pg_catalog.current_schema(), parts[1]);
-    ELSIF pg_catalog.array_length(parts, 1) = 2 THEN
-        qualified := pg_catalog.format('%I.%I', parts[1], parts[2]);
+        qualified := format('%I.%I', schema_name, parts[1]);
+    ELSIF array_length(parts, 1) = 2 THEN
+        qualified := format('%I.%I', parts[1], parts[2]);
     ELSE
         RAISE EXCEPTION 'invalid cache name "%"', cache_name
             USING ERRCODE = 'invalid_name',
                   HINT = 'Give a table name, optionally qualified with a schema.';
     END IF;
 
-    EXECUTE pg_catalog.format('CREATE TABLE %s (%s, PRIMARY KEY (%I))',
-                              qualified, coldefs, id_col);
+    EXECUTE format('CREATE TABLE %s (%s, PRIMARY KEY (%I))',
+                   qualified, coldefs, id_col);
     rel := qualified::regclass;
+    -- its catalog row would outlive it, at the end of the session
+    IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = rel) = 't' THEN
+        RAISE EXCEPTION 'a cache cannot be a temporary table'
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Create the cache in a permanent schema.';
+    END IF;
     -- arXiv should never return an id twice in one result; if it does, the
     -- first row wins rather than the creation failing
-    EXECUTE pg_catalog.format(E'INSERT INTO %s (%s) SELECT %s FROM %s WHERE (%s\n) ON CONFLICT DO NOTHING',
-                              rel, cols, cols, foreign_table, filter);
+    EXECUTE format(E'INSERT INTO %s (%s) SELECT %s FROM %s WHERE (%s\n) ON CONFLICT DO NOTHING',
+                   rel, cols, cols, foreign_table, filter);
     GET DIAGNOSTICS loaded = ROW_COUNT;
 
     -- GIN indexes are built much faster in bulk than row by row
     FOR f IN SELECT ff.attname, ff.field, t.typcategory
                FROM @extschema@.foreign_table_fields(foreign_table) ff
-               JOIN pg_catalog.pg_type t ON t.oid = ff.typid
+               JOIN pg_type t ON t.oid = ff.typid
               WHERE ff.field IN ('categories', 'authors') LOOP
         IF f.typcategory = 'A' THEN
-            EXECUTE pg_catalog.format('CREATE INDEX ON %s USING gin (%I)', rel, f.attname);
+            EXECUTE format('CREATE INDEX ON %s USING gin (%I)', rel, f.attname);
         END IF;
     END LOOP;
-    SELECT pg_catalog.string_agg(pg_catalog.format('coalesce(%I, '''')', ff.attname),
-                                 ' || '' '' || ' ORDER BY ff.field DESC)
+    SELECT string_agg(format('coalesce(%I, '''')', ff.attname), ' || '' '' || ' ORDER BY ff.field DESC)
       INTO cols
       FROM @extschema@.foreign_table_fields(foreign_table) ff
      WHERE ff.field IN ('title', 'abstract');
     IF cols IS NOT NULL THEN
-        EXECUTE pg_catalog.format('CREATE INDEX ON %s USING gin (to_tsvector(''english'', %s))',
-                                  rel, cols);
+        EXECUTE format('CREATE INDEX ON %s USING gin (to_tsvector(''english'', %s))',
+                       rel, cols);
     END IF;
-    EXECUTE pg_catalog.format('ANALYZE %s', rel);
+    EXECUTE format('ANALYZE %s', rel);
 
-    EXECUTE pg_catalog.format('SELECT max(%I) FROM %s', updated_col, rel) INTO hwm;
-    INSERT INTO @extschema@.caches
-        (cache_table, foreign_table, filter, refresh_overlap, high_water_mark,
-         last_refresh, last_refresh_kind, last_duration, last_requests,
-         last_inserted, last_updated, last_deleted)
-    VALUES (rel, foreign_table, filter, refresh_overlap, hwm,
-            pg_catalog.now(), 'create', pg_catalog.clock_timestamp() - started,
-            (@extschema@.session_stats()).requests - requests_before,
-            loaded, 0, 0);
+    EXECUTE format('SELECT max(%I) FROM %s', updated_col, rel) INTO hwm;
+    PERFORM @extschema@.catalog_insert(rel, foreign_table, filter, refresh_overlap, hwm,
+                                       clock_timestamp() - started,
+                                       (@extschema@.session_stats()).requests - requests_before,
+                                       loaded);
     RETURN loaded;
 END;
 $$;
 
+-- The entry point: no SET search_path, so that an unqualified cache name
+-- goes to the caller's current schema (foreign_table was resolved by the
+-- caller's query already); every name in it is qualified.
+CREATE FUNCTION create_cache(cache_name text, foreign_table regclass, filter text,
+                             refresh_overlap interval DEFAULT '1 hour')
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.create_cache_in(pg_catalog.current_schema(), $1, $2, $3, $4)
+$$;
+
 COMMENT ON FUNCTION create_cache(text, regclass, text, interval) IS
     'create a local table caching the rows of an arxiv_fdw foreign table that match a filter';
+
+-- The part of a refresh that touches what users own, run by
+-- refresh_cache_attempt() through exec_as_owner(), as the owner of the cache
+-- table: it fetches into pg_temp.arxiv_fdw_refresh (made for it by
+-- refresh_cache_attempt(): no temporary table can be created here), applies,
+-- and records the success.
+CREATE FUNCTION refresh_apply(cache regclass, foreign_table regclass, filter text,
+    full_refresh boolean, high_water_mark timestamptz, refresh_overlap interval,
+    OUT inserted bigint, OUT updated bigint, OUT deleted bigint, OUT requests bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- a refresh exists to see what changed: never answer it from stored
+-- responses (an incremental refresh repeats its request exactly)
+SET arxiv_fdw.response_cache = off
+AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    stats_before record := @extschema@.session_stats();
+    rc record;
+    bound timestamptz;
+    fetched bigint;
+    cached bigint;
+    hwm timestamptz;
+BEGIN
+    PERFORM @extschema@.check_cache_filter(foreign_table, filter);
+    rc := @extschema@.refresh_columns(cache, foreign_table);
+
+    -- 1. fetch, into the temporary table: nothing touches the cache yet
+    IF full_refresh OR high_water_mark IS NULL THEN
+        EXECUTE format(E'INSERT INTO pg_temp.arxiv_fdw_refresh (%s) SELECT %s FROM %s WHERE (%s\n)',
+                       rc.cols, rc.cols, foreign_table, filter);
+    ELSE
+        -- arxiv_fdw sorts by lastUpdatedDate, newest first, and stops
+        -- paging at the bound: the cost follows what changed, not the
+        -- size of the cache
+        bound := high_water_mark - refresh_overlap;
+        EXECUTE format(E'INSERT INTO pg_temp.arxiv_fdw_refresh (%s) SELECT %s FROM %s WHERE (%s\n) AND %I >= $1',
+                       rc.cols, rc.cols, foreign_table, filter, rc.updated_col)
+            USING bound;
+    END IF;
+    GET DIAGNOSTICS fetched = ROW_COUNT;
+
+    -- 2. apply
+    deleted := 0;
+    IF full_refresh THEN
+        EXECUTE format('SELECT count(*) FROM %s', cache) INTO cached;
+        -- arXiv does not delete papers: an empty answer to a query that
+        -- matched papers before is a failure of the API, not news.  (No
+        -- request at all, as for an empty id list, is a real nothing.)
+        IF fetched = 0 AND cached > 0 AND
+           (SELECT s.requests + s.cache_hits FROM @extschema@.session_stats() s) >
+           stats_before.requests + stats_before.cache_hits THEN
+            RAISE EXCEPTION 'full refresh of cache % fetched no rows', cache
+                USING ERRCODE = 'fdw_error',
+                      DETAIL = format('The cache has %s rows; arXiv does not delete papers, so an empty result is taken for a failure of the arXiv API.', cached),
+                      HINT = 'Try again later.  To empty the cache, use TRUNCATE.';
+        END IF;
+        ANALYZE pg_temp.arxiv_fdw_refresh;
+        EXECUTE format('DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.arxiv_fdw_refresh f WHERE f.%I = t.%I)',
+                       cache, rc.id_col, rc.id_col);
+        GET DIAGNOSTICS deleted = ROW_COUNT;
+    END IF;
+    -- A row is rewritten only if it differs (compared as text, which
+    -- every type has, json included); an incremental refresh also never
+    -- goes back to an older "updated" than the cache has.  The xmax of
+    -- a freshly inserted row is 0, of an updated one our xid.
+    EXECUTE format(
+        'WITH applied AS ('
+        '  INSERT INTO %1$s AS t (%2$s)'
+        '  SELECT DISTINCT ON (%3$I) %2$s FROM pg_temp.arxiv_fdw_refresh'
+        '   ORDER BY %3$I, %4$I DESC NULLS LAST'
+        '  ON CONFLICT (%3$I) DO UPDATE SET %5$s'
+        '  WHERE (%6$s) IS DISTINCT FROM (%7$s)%8$s'
+        '  RETURNING t.xmax = 0 AS is_new)'
+        ' SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM applied',
+        cache, rc.cols, rc.id_col, rc.updated_col, rc.set_list, rc.t_text, rc.ex_text,
+        CASE WHEN full_refresh THEN ''
+             ELSE format(' AND (t.%1$I IS NULL OR excluded.%1$I >= t.%1$I)', rc.updated_col) END)
+        INTO inserted, updated;
+    DROP TABLE pg_temp.arxiv_fdw_refresh;
+
+    EXECUTE format('SELECT max(%I) FROM %s', rc.updated_col, cache) INTO hwm;
+    requests := (@extschema@.session_stats()).requests - stats_before.requests;
+    PERFORM @extschema@.catalog_record(cache, full_refresh, hwm, clock_timestamp() - started,
+                                       requests, inserted, updated, deleted, NULL, NULL);
+END;
+$$;
 
 -- One refresh attempt.  It never throws for a failure of the refresh itself:
 -- it rolls the cache back to where it was (a subtransaction), records the
@@ -279,118 +481,52 @@ CREATE FUNCTION refresh_cache_attempt(cache regclass, full_refresh boolean,
     OUT requests bigint, OUT error_sqlstate text, OUT error_message text,
     OUT error_detail text, OUT error_hint text)
 LANGUAGE plpgsql
--- a refresh exists to see what changed: never answer it from stored
--- responses (an incremental refresh repeats its request exactly)
-SET arxiv_fdw.response_cache = off
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    started timestamptz := pg_catalog.clock_timestamp();
     stats_before record := @extschema@.session_stats();
-    c @extschema@.caches%ROWTYPE;
-    cols text;
-    set_list text;
-    t_text text;
-    ex_text text;
-    id_col name;
-    updated_col name;
-    bound timestamptz;
-    fetched bigint;
-    cached bigint;
-    hwm timestamptz;
+    c @extschema@.caches;
+    rc record;
+    owner oid;
+    r text[];
 BEGIN
-    -- one refresh of a cache at a time: the next one waits for this one
-    SELECT * INTO c FROM @extschema@.caches WHERE cache_table = cache FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'table "%" is not an arxiv_fdw cache', cache
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
+    full_refresh := coalesce(full_refresh, false);
+    -- checks the caller, waits for a refresh of the same cache that is
+    -- under way, and locks the table, then the row
+    c := @extschema@.catalog_lock(cache);
+    owner := (SELECT t.relowner FROM pg_class t WHERE t.oid = cache);
 
     BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE oid = c.foreign_table) THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_class t WHERE t.oid = c.foreign_table) THEN
             RAISE EXCEPTION 'foreign table of cache % does not exist any more', cache
                 USING ERRCODE = 'undefined_table',
-                      HINT = 'Create the foreign table again and set it in arxiv_fdw.caches.foreign_table, or drop the cache.';
+                      HINT = 'Drop the cache and create it again.';
         END IF;
-        PERFORM @extschema@.check_cache_filter(c.foreign_table, c.filter);
-
-        -- the columns the cache and the foreign table have in common; columns
-        -- a user added to the cache table (notes, ...) are left alone
-        SELECT pg_catalog.string_agg(pg_catalog.quote_ident(ff.attname), ', ' ORDER BY a.attnum),
-               pg_catalog.string_agg(pg_catalog.format('%I = excluded.%I', ff.attname, ff.attname), ', ' ORDER BY a.attnum),
-               pg_catalog.string_agg(pg_catalog.format('t.%I::text', ff.attname), ', ' ORDER BY a.attnum),
-               pg_catalog.string_agg(pg_catalog.format('excluded.%I::text', ff.attname), ', ' ORDER BY a.attnum),
-               min(ff.attname) FILTER (WHERE ff.field = 'id'),
-               min(ff.attname) FILTER (WHERE ff.field = 'updated')
-          INTO cols, set_list, t_text, ex_text, id_col, updated_col
-          FROM @extschema@.foreign_table_fields(c.foreign_table) ff
-          JOIN pg_catalog.pg_attribute a
-            ON a.attrelid = cache AND a.attname = ff.attname
-           AND NOT a.attisdropped AND a.attgenerated = ''
-         WHERE ff.field NOT IN ('category', 'author', 'search');
-        IF id_col IS NULL OR updated_col IS NULL THEN
+        rc := @extschema@.refresh_columns(cache, c.foreign_table);
+        IF rc.id_col IS NULL OR rc.updated_col IS NULL THEN
             RAISE EXCEPTION 'cache % and foreign table % have no common column for the arXiv field "%"',
                             cache, c.foreign_table,
-                            CASE WHEN id_col IS NULL THEN 'id' ELSE 'updated' END
+                            CASE WHEN rc.id_col IS NULL THEN 'id' ELSE 'updated' END
                 USING ERRCODE = 'undefined_column';
         END IF;
-
-        -- 1. fetch, into a temporary table: nothing touches the cache yet
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE arxiv_fdw_refresh ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA',
-                                  cols, cache);
-        IF full_refresh OR c.high_water_mark IS NULL THEN
-            EXECUTE pg_catalog.format(E'INSERT INTO pg_temp.arxiv_fdw_refresh SELECT %s FROM %s WHERE (%s\n)',
-                                      cols, c.foreign_table, c.filter);
-        ELSE
-            -- arxiv_fdw sorts by lastUpdatedDate, newest first, and stops
-            -- paging at the bound: the cost follows what changed, not the
-            -- size of the cache
-            bound := c.high_water_mark - c.refresh_overlap;
-            EXECUTE pg_catalog.format(E'INSERT INTO pg_temp.arxiv_fdw_refresh SELECT %s FROM %s WHERE (%s\n) AND %I >= $1',
-                                      cols, c.foreign_table, c.filter, updated_col)
-                USING bound;
+        -- The owner's part cannot create a temporary table (in a
+        -- security-restricted operation nothing may appear in front of the
+        -- caller's search_path): it is made here, empty, and handed to the
+        -- owner.  Inside the subtransaction, so that a failure takes it along.
+        EXECUTE format('CREATE TEMP TABLE arxiv_fdw_refresh (%s) ON COMMIT DROP', rc.coldefs);
+        IF owner <> (SELECT a.oid FROM pg_roles a WHERE a.rolname = current_user) THEN
+            EXECUTE format('ALTER TABLE pg_temp.arxiv_fdw_refresh OWNER TO %I',
+                           pg_get_userbyid(owner));
         END IF;
-        GET DIAGNOSTICS fetched = ROW_COUNT;
-
-        -- 2. apply
-        deleted := 0;
-        IF full_refresh THEN
-            EXECUTE pg_catalog.format('SELECT count(*) FROM %s', cache) INTO cached;
-            -- arXiv does not delete papers: an empty answer to a query that
-            -- matched papers before is a failure of the API, not news.  (No
-            -- request at all, as for an empty id list, is a real nothing.)
-            IF fetched = 0 AND cached > 0 AND
-               (SELECT s.requests + s.cache_hits FROM @extschema@.session_stats() s) >
-               stats_before.requests + stats_before.cache_hits THEN
-                RAISE EXCEPTION 'full refresh of cache % fetched no rows', cache
-                    USING ERRCODE = 'fdw_error',
-                          DETAIL = pg_catalog.format('The cache has %s rows; arXiv does not delete papers, so an empty result is taken for a failure of the arXiv API.', cached),
-                          HINT = 'Try again later.  To empty the cache, use TRUNCATE.';
-            END IF;
-            ANALYZE pg_temp.arxiv_fdw_refresh;
-            EXECUTE pg_catalog.format('DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.arxiv_fdw_refresh f WHERE f.%I = t.%I)',
-                                      cache, id_col, id_col);
-            GET DIAGNOSTICS deleted = ROW_COUNT;
-        END IF;
-        -- A row is rewritten only if it differs (compared as text, which
-        -- every type has, json included); an incremental refresh also never
-        -- goes back to an older "updated" than the cache has.  The xmax of
-        -- a freshly inserted row is 0, of an updated one our xid.
-        EXECUTE pg_catalog.format(
-            'WITH applied AS ('
-            '  INSERT INTO %1$s AS t (%2$s)'
-            '  SELECT DISTINCT ON (%3$I) %2$s FROM pg_temp.arxiv_fdw_refresh'
-            '   ORDER BY %3$I, %4$I DESC NULLS LAST'
-            '  ON CONFLICT (%3$I) DO UPDATE SET %5$s'
-            '  WHERE (%6$s) IS DISTINCT FROM (%7$s)%8$s'
-            '  RETURNING t.xmax = 0 AS is_new)'
-            ' SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM applied',
-            cache, cols, id_col, updated_col, set_list, t_text, ex_text,
-            CASE WHEN full_refresh THEN ''
-                 ELSE pg_catalog.format(' AND (t.%1$I IS NULL OR excluded.%1$I >= t.%1$I)', updated_col) END)
-            INTO inserted, updated;
-        DROP TABLE pg_temp.arxiv_fdw_refresh;
-
-        EXECUTE pg_catalog.format('SELECT max(%I) FROM %s', updated_col, cache) INTO hwm;
+        r := @extschema@.exec_as_owner(cache, format(
+            'SELECT * FROM @extschema@.refresh_apply(%L::pg_catalog.regclass, %L::pg_catalog.regclass, %L,'
+            ' %L::pg_catalog.bool, %L::pg_catalog.timestamptz, %L::pg_catalog.interval)',
+            cache::oid, c.foreign_table::oid, c.filter, full_refresh,
+            c.high_water_mark, c.refresh_overlap));
+        inserted := r[1]::bigint;
+        updated := r[2]::bigint;
+        deleted := r[3]::bigint;
+        requests := r[4]::bigint;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         -- the subtransaction is gone, and the cache is as it was
         GET STACKED DIAGNOSTICS error_sqlstate = RETURNED_SQLSTATE,
@@ -401,45 +537,47 @@ BEGIN
         updated := NULL;
         deleted := NULL;
         requests := (@extschema@.session_stats()).requests - stats_before.requests;
-        UPDATE @extschema@.caches
-           SET last_error = error_message,
-               last_error_sqlstate = error_sqlstate,
-               last_error_time = pg_catalog.now()
-         WHERE cache_table = cache;
-        RETURN;
+        PERFORM @extschema@.catalog_record(cache, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                           error_sqlstate, error_message);
     END;
-
-    requests := (@extschema@.session_stats()).requests - stats_before.requests;
-    UPDATE @extschema@.caches
-       SET high_water_mark = hwm,
-           last_refresh = pg_catalog.now(),
-           last_refresh_kind = CASE WHEN full_refresh THEN 'full' ELSE 'incremental' END,
-           last_duration = pg_catalog.clock_timestamp() - started,
-           last_requests = requests,
-           last_inserted = inserted,
-           last_updated = updated,
-           last_deleted = deleted,
-           last_error = NULL,
-           last_error_sqlstate = NULL,
-           last_error_time = NULL
-     WHERE cache_table = cache;
 END;
 $$;
 
-CREATE FUNCTION refresh_cache(cache_name text, full boolean DEFAULT false,
-                              raise_errors boolean DEFAULT true)
+-- Raise the error of a failed refresh as it was, but saying what became of
+-- the cache (RAISE cannot leave out an option conditionally): for
+-- refresh_cache_job(), which has no SET search_path.
+CREATE FUNCTION raise_refresh_error(error_sqlstate text, error_message text,
+                                    error_detail text, error_hint text,
+                                    outcome text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    error_detail := concat_ws(' ', nullif(error_detail, ''), outcome);
+    IF nullif(error_hint, '') IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = error_sqlstate,
+            MESSAGE = error_message, DETAIL = error_detail;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = error_sqlstate,
+        MESSAGE = error_message, DETAIL = error_detail, HINT = error_hint;
+END;
+$$;
+
+CREATE FUNCTION refresh_cache_in(cache regclass, cache_name text, full_refresh boolean,
+                                 raise_errors boolean)
 RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, requests bigint)
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r record;
 BEGIN
-    IF refresh_cache.full IS NULL OR raise_errors IS NULL THEN
+    IF full_refresh IS NULL OR raise_errors IS NULL THEN
         RAISE EXCEPTION 'full and raise_errors must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    r := @extschema@.refresh_cache_attempt(@extschema@.cache_by_name(cache_name),
-                                           refresh_cache.full);
+    r := @extschema@.refresh_cache_attempt(cache, full_refresh);
     IF r.error_sqlstate IS NOT NULL THEN
         -- Raising rolls back the recording of the error with everything
         -- else; refresh_cache_job() commits it first.  A cancel is never
@@ -469,13 +607,26 @@ BEGIN
 END;
 $$;
 
+-- Entry point (no SET search_path: see create_cache).
+CREATE FUNCTION refresh_cache(cache_name text, full boolean DEFAULT false,
+                              raise_errors boolean DEFAULT true)
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, requests bigint)
+LANGUAGE sql
+AS $$
+    SELECT * FROM @extschema@.refresh_cache_in(
+        @extschema@.cache_by_name(pg_catalog.to_regclass($1), $1), $1, $2, $3)
+$$;
+
 COMMENT ON FUNCTION refresh_cache(text, boolean, boolean) IS
     'bring an arxiv_fdw cache up to date: incrementally, or in full';
 
 -- What a scheduled refresh runs.  A procedure, so that it can commit the
 -- recorded error before raising it: the job then both fails visibly (in
 -- cron.job_run_details) and leaves last_error in cache_status.  Must be
--- CALLed outside a transaction block.
+-- CALLed outside a transaction block.  A procedure with a SET clause cannot
+-- COMMIT, and the name must be resolved as the caller's SQL would anyway:
+-- so there is no SET search_path, and every name below is qualified (there
+-- is no operator).
 CREATE PROCEDURE refresh_cache_job(cache_name text, full boolean DEFAULT false)
 LANGUAGE plpgsql
 AS $$
@@ -486,19 +637,14 @@ BEGIN
     -- where the COMMIT below would fail after the whole refresh (inside a
     -- transaction block, or when called from a function).
     COMMIT;
-    r := @extschema@.refresh_cache_attempt(@extschema@.cache_by_name(cache_name),
-                                           coalesce(refresh_cache_job.full, false));
+    r := @extschema@.refresh_cache_attempt(
+        @extschema@.cache_by_name(pg_catalog.to_regclass(cache_name), cache_name),
+        refresh_cache_job.full);
     COMMIT;
     IF r.error_sqlstate IS NOT NULL THEN
-        r.error_detail := concat_ws(' ', nullif(r.error_detail, ''),
-                                    'The cache was left unchanged and the error was recorded in arxiv_fdw.cache_status.');
-        IF nullif(r.error_hint, '') IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = r.error_sqlstate,
-                MESSAGE = r.error_message, DETAIL = r.error_detail;
-        END IF;
-        RAISE EXCEPTION USING ERRCODE = r.error_sqlstate,
-            MESSAGE = r.error_message, DETAIL = r.error_detail,
-            HINT = r.error_hint;
+        PERFORM @extschema@.raise_refresh_error(r.error_sqlstate, r.error_message,
+            r.error_detail, r.error_hint,
+            'The cache was left unchanged and the error was recorded in arxiv_fdw.cache_status.');
     END IF;
 END;
 $$;
@@ -508,10 +654,11 @@ $$;
 CREATE FUNCTION qualified_name(rel regclass)
 RETURNS text
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
-      FROM pg_catalog.pg_class c
-      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    SELECT format('%I.%I', n.nspname, c.relname)
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = rel
 $$;
 
@@ -519,6 +666,7 @@ $$;
 CREATE FUNCTION cache_job_name(cache regclass, full boolean)
 RETURNS text
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE WHEN cache_job_name.full THEN 'arxiv_fdw full refresh ' ELSE 'arxiv_fdw refresh ' END
            || @extschema@.qualified_name(cache)
@@ -527,105 +675,154 @@ $$;
 CREATE FUNCTION require_pg_cron()
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'extension "pg_cron" is not installed in this database'
             USING ERRCODE = 'undefined_object',
                   DETAIL = 'Scheduled refreshes are run by pg_cron.',
-                  HINT = pg_catalog.format('Install the package postgresql-15-cron, add pg_cron to shared_preload_libraries, restart the server, and run CREATE EXTENSION pg_cron in the database named by cron.database_name (%s).  Caches in other databases can be refreshed from there with cron.schedule_in_database().',
-                                           coalesce(pg_catalog.quote_literal(pg_catalog.current_setting('cron.database_name', true)),
-                                                    'not set: pg_cron is not loaded'));
+                  HINT = format('Install the package postgresql-15-cron, add pg_cron to shared_preload_libraries, restart the server, and run CREATE EXTENSION pg_cron in the database named by cron.database_name (%s).  Caches in other databases can be refreshed from there with cron.schedule_in_database().',
+                                coalesce(quote_literal(current_setting('cron.database_name', true)),
+                                         'not set: pg_cron is not loaded'));
     END IF;
 END;
 $$;
 
-CREATE FUNCTION schedule_refresh(cache_name text, schedule text DEFAULT '0 6 * * *',
-                                 full boolean DEFAULT false)
+CREATE FUNCTION schedule_refresh_in(cache regclass, schedule text, full_refresh boolean)
 RETURNS bigint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cache regclass := @extschema@.cache_by_name(cache_name);
     job bigint;
 BEGIN
     PERFORM @extschema@.require_pg_cron();
     -- pg_cron replaces a job of the same name and user
     EXECUTE 'SELECT cron.schedule($1, $2, $3)'
         INTO job
-        USING @extschema@.cache_job_name(cache, coalesce(schedule_refresh.full, false)), schedule,
-              pg_catalog.format('CALL @extschema@.refresh_cache_job(%L%s)',
-                                @extschema@.qualified_name(cache),
-                                CASE WHEN schedule_refresh.full THEN ', full => true' ELSE '' END);
+        USING @extschema@.cache_job_name(cache, coalesce(full_refresh, false)), schedule,
+              format('CALL @extschema@.refresh_cache_job(%L%s)',
+                     @extschema@.qualified_name(cache),
+                     CASE WHEN full_refresh THEN ', full => true' ELSE '' END);
     RETURN job;
 END;
 $$;
 
--- Remove the cache's scheduled refreshes (both kinds unless full is given);
--- returns how many were removed.
-CREATE FUNCTION unschedule_refresh(cache_name text, full boolean DEFAULT NULL)
+-- Entry point (no SET search_path: see create_cache).
+CREATE FUNCTION schedule_refresh(cache_name text, schedule text DEFAULT '0 6 * * *',
+                                 full boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.schedule_refresh_in(
+        @extschema@.cache_by_name(pg_catalog.to_regclass($1), $1), $2, $3)
+$$;
+
+CREATE FUNCTION unschedule_refresh_in(cache regclass, full_refresh boolean)
 RETURNS bigint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cache regclass := @extschema@.cache_by_name(cache_name);
     removed bigint;
 BEGIN
     PERFORM @extschema@.require_pg_cron();
     EXECUTE 'SELECT count(cron.unschedule(jobid)) FROM cron.job WHERE jobname = ANY ($1)'
         INTO removed
-        USING CASE WHEN unschedule_refresh.full IS NULL
+        USING CASE WHEN full_refresh IS NULL
                    THEN ARRAY[@extschema@.cache_job_name(cache, false),
                               @extschema@.cache_job_name(cache, true)]
-                   ELSE ARRAY[@extschema@.cache_job_name(cache, unschedule_refresh.full)] END;
+                   ELSE ARRAY[@extschema@.cache_job_name(cache, full_refresh)] END;
     RETURN removed;
 END;
 $$;
 
-CREATE FUNCTION drop_cache(cache_name text)
+-- Remove the cache's scheduled refreshes (both kinds unless full is given);
+-- returns how many were removed.  Entry point (see create_cache).
+CREATE FUNCTION unschedule_refresh(cache_name text, full boolean DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.unschedule_refresh_in(
+        @extschema@.cache_by_name(pg_catalog.to_regclass($1), $1), $2)
+$$;
+
+-- The drop trigger removes the catalog row and the scheduled refreshes, so
+-- the caller needs no access to pg_cron.
+CREATE FUNCTION drop_cache_in(cache regclass)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cache regclass := @extschema@.cache_by_name(cache_name);
+    qualified text := @extschema@.qualified_name(cache);
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-        PERFORM @extschema@.unschedule_refresh(cache_name);
+    IF qualified IS NULL THEN
+        RAISE EXCEPTION 'cache table with OID % was dropped', cache::oid
+            USING ERRCODE = 'undefined_table';
     END IF;
-    -- the drop trigger removes the catalog row
-    EXECUTE pg_catalog.format('DROP TABLE %s', cache);
-    DELETE FROM @extschema@.caches WHERE cache_table = cache;
+    EXECUTE format('DROP TABLE %s', qualified);
 END;
 $$;
 
+-- Entry point (no SET search_path: see create_cache).
+CREATE FUNCTION drop_cache(cache_name text)
+RETURNS void
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.drop_cache_in(@extschema@.cache_by_name(pg_catalog.to_regclass($1), $1))
+$$;
+
 -- A cache table dropped by DROP TABLE (or DROP SCHEMA ... CASCADE) takes its
--- catalog row and its scheduled refreshes with it.  SECURITY DEFINER because
--- the row of a dropped table is no longer visible through the policy; it
--- runs no user-supplied text.
+-- catalog row and its scheduled refreshes with it.
+--
+-- SECURITY DEFINER, because whoever drops the table may have no access to
+-- the catalog (nobody has but its owner) nor to pg_cron's jobs, and the row
+-- and the jobs must go all the same.  It is safe because it runs no user
+-- text and touches nothing a user chose: it reads what the server reports
+-- as dropped, deletes the catalog rows of exactly those tables (and of
+-- tables that no longer exist at all), and unschedules only the jobs of
+-- this database with the name and the command schedule_refresh() gave a
+-- cache that was dropped.  search_path is fixed, pg_cron's names qualified.
 CREATE FUNCTION on_sql_drop()
 RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     dropped oid[];
+    names text[];
+    commands text[];
 BEGIN
-    SELECT array_agg(o.objid) INTO dropped
-      FROM pg_event_trigger_dropped_objects() o
-     WHERE o.classid = 'pg_class'::regclass AND o.objsubid = 0
-       AND o.object_type = 'table';
-    IF dropped IS NULL OR to_regclass('@extschema@.caches') IS NULL THEN
+    IF to_regclass('@extschema@.caches') IS NULL THEN
         RETURN;
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+    SELECT array_agg(o.objid), array_agg(j.jobname), array_agg(j.command)
+      INTO dropped, names, commands
+      FROM pg_event_trigger_dropped_objects() o
+      JOIN @extschema@.caches c ON c.cache_table::oid = o.objid
+     CROSS JOIN LATERAL (VALUES
+           ('arxiv_fdw refresh ' || o.object_identity,
+            format('CALL @extschema@.refresh_cache_job(%L)', o.object_identity)),
+           ('arxiv_fdw full refresh ' || o.object_identity,
+            format('CALL @extschema@.refresh_cache_job(%L, full => true)', o.object_identity)))
+           AS j(jobname, command)
+     WHERE o.classid = 'pg_class'::regclass AND o.objsubid = 0
+       AND o.object_type = 'table';
+    IF dropped IS NOT NULL
+       AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         EXECUTE $q$
             SELECT count(cron.unschedule(j.jobid))
-              FROM cron.job j, pg_event_trigger_dropped_objects() o
-             WHERE o.objid = ANY ($1) AND o.objsubid = 0
-               AND j.jobname IN ('arxiv_fdw refresh ' || o.object_identity,
-                                 'arxiv_fdw full refresh ' || o.object_identity)
-        $q$ USING dropped;
+              FROM cron.job j
+              JOIN unnest($1, $2) AS d(jobname, command)
+                ON j.jobname = d.jobname AND j.command = d.command
+             WHERE j.database = current_database()
+        $q$ USING names, commands;
     END IF;
-    DELETE FROM @extschema@.caches WHERE cache_table::oid = ANY (dropped);
+    DELETE FROM @extschema@.caches c
+     WHERE c.cache_table::oid = ANY (dropped)
+        OR NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = c.cache_table::oid);
 END;
 $$;
 REVOKE ALL ON FUNCTION on_sql_drop() FROM PUBLIC;
@@ -633,54 +830,63 @@ REVOKE ALL ON FUNCTION on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER arxiv_fdw_cache_drop ON sql_drop
     EXECUTE FUNCTION on_sql_drop();
 
--- Status of the caches the current role can see.  A function, so that the
--- view works with and without pg_cron (whose catalog it reads dynamically).
-CREATE FUNCTION cache_status()
-RETURNS TABLE(name text, foreign_table regclass, filter text, rows bigint,
-              high_water_mark timestamptz, refresh_overlap interval,
-              last_refresh timestamptz, last_refresh_kind text,
-              last_duration interval, last_requests bigint,
-              last_inserted bigint, last_updated bigint, last_deleted bigint,
-              last_error text, last_error_time timestamptz, schedule text,
-              created timestamptz)
+-- The number of rows of a cache, counted as the owner of its table (see
+-- exec_as_owner), and only of a table: a relation turned into something
+-- else, or another session's temporary table, has no count.
+CREATE FUNCTION cache_rows(cache regclass)
+RETURNS bigint
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (@extschema@.exec_as_owner(r.oid, format('SELECT count(*) FROM %I.%I',
+                                                    n.nspname, r.relname)))[1]::bigint
+      FROM pg_class r
+      JOIN pg_namespace n ON n.oid = r.relnamespace
+     WHERE r.oid = cache AND r.relkind = 'r'
+       AND (r.relpersistence <> 't' OR r.relnamespace = pg_my_temp_schema())
+       AND pg_has_role(r.relowner, 'USAGE')
+$$;
+
+-- The cache's scheduled refreshes as pg_cron shows them to the caller;
+-- NULL without pg_cron, or without access to it.
+CREATE FUNCTION cache_schedule(cache regclass)
+RETURNS text
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c record;
-    has_cron boolean := EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron');
+    schedule text;
 BEGIN
-    FOR c IN SELECT * FROM @extschema@.caches ORDER BY cache_table::text LOOP
-        name := c.cache_table::text;
-        foreign_table := c.foreign_table;
-        filter := c.filter;
-        EXECUTE pg_catalog.format('SELECT count(*) FROM %s', c.cache_table) INTO rows;
-        high_water_mark := c.high_water_mark;
-        refresh_overlap := c.refresh_overlap;
-        last_refresh := c.last_refresh;
-        last_refresh_kind := c.last_refresh_kind;
-        last_duration := c.last_duration;
-        last_requests := c.last_requests;
-        last_inserted := c.last_inserted;
-        last_updated := c.last_updated;
-        last_deleted := c.last_deleted;
-        last_error := c.last_error;
-        last_error_time := c.last_error_time;
-        schedule := NULL;
-        IF has_cron THEN
-            EXECUTE $q$
-                SELECT string_agg(j.schedule || CASE WHEN j.jobname = $2 THEN ' (full)' ELSE '' END
-                                  || CASE WHEN j.active THEN '' ELSE ' (inactive)' END,
-                                  ', ' ORDER BY j.jobname DESC)
-                  FROM cron.job j WHERE j.jobname IN ($1, $2)
-            $q$ INTO schedule
-                USING @extschema@.cache_job_name(c.cache_table, false),
-                      @extschema@.cache_job_name(c.cache_table, true);
-        END IF;
-        created := c.created;
-        RETURN NEXT;
-    END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron')
+       OR to_regnamespace('cron') IS NULL
+       OR NOT has_schema_privilege('cron', 'USAGE')
+       OR to_regclass('cron.job') IS NULL
+       OR NOT has_table_privilege('cron.job', 'SELECT') THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE $q$
+        SELECT string_agg(j.schedule || CASE WHEN j.jobname = $2 THEN ' (full)' ELSE '' END
+                          || CASE WHEN j.active THEN '' ELSE ' (inactive)' END,
+                          ', ' ORDER BY j.jobname DESC)
+          FROM cron.job j WHERE j.jobname IN ($1, $2)
+    $q$ INTO schedule
+        USING @extschema@.cache_job_name(cache, false),
+              @extschema@.cache_job_name(cache, true);
+    RETURN schedule;
 END;
 $$;
 
-CREATE VIEW cache_status AS SELECT * FROM @extschema@.cache_status();
+-- Status of the caches the current role manages.  It runs nothing of
+-- another role as the reader: rows is counted as the cache table's owner.
+-- (name is the table's name as the reader's search_path spells it.)
+CREATE VIEW cache_status AS
+    SELECT c.cache_table::pg_catalog.text AS name, c.foreign_table, c.filter,
+           @extschema@.cache_rows(c.cache_table) AS rows,
+           c.high_water_mark, c.refresh_overlap, c.last_refresh,
+           c.last_refresh_kind, c.last_duration, c.last_requests,
+           c.last_inserted, c.last_updated, c.last_deleted, c.last_error,
+           c.last_error_time,
+           @extschema@.cache_schedule(c.cache_table) AS schedule, c.created
+      FROM @extschema@.visible_caches c
+     ORDER BY 1;
 GRANT SELECT ON cache_status TO PUBLIC;

@@ -8,7 +8,10 @@
 #     must fail visibly in cron.job_run_details while cache_status keeps the
 #     error and the cache keeps its rows (refresh_cache_job commits the
 #     recorded error before raising it).
-# Then unschedule_refresh() and drop_cache() must remove the jobs.  Waits at
+# Then unschedule_refresh() and drop_cache() must remove the jobs, and the
+# drop trigger only the jobs of caches that were dropped; a role without
+# USAGE on schema cron can read cache_status and drop its cache; a refresh
+# queued behind another and a DROP TABLE of the cache do not deadlock.  Waits at
 # most CRON_WAIT seconds (default 80) for pg_cron's next minute.  Everything
 # lives in schema and server arxiv_t_cron and is dropped at exit, and the
 # extensions are dropped again if this test created them, so it can be rerun.
@@ -34,6 +37,14 @@ c_cleanup() {
 DROP SCHEMA IF EXISTS $S CASCADE;
 DROP SERVER IF EXISTS $S CASCADE;
 SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE 'arxiv_fdw %refresh $S.%';
+DO \$\$
+BEGIN
+	IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'regress_arxiv_cronless') THEN
+		DROP OWNED BY regress_arxiv_cronless;
+		DROP ROLE regress_arxiv_cronless;
+	END IF;
+END
+\$\$;
 SQL
 	[ "$had_fdw" = 0 ] && c_psql -c "DROP EXTENSION IF EXISTS arxiv_fdw CASCADE" >/dev/null 2>&1
 	[ "$had_cron" = 0 ] && c_psql -c "DROP EXTENSION IF EXISTS pg_cron" >/dev/null 2>&1
@@ -150,5 +161,57 @@ left=$(c_val "SELECT count(*) FROM arxiv_fdw.caches c
               WHERE NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = c.cache_table)
                  OR c.cache_table::text LIKE '$S.%'")
 [ "$left" = 0 ] || t_fail "$left caches of this test are left in the catalog"
+
+# The drop trigger unschedules only the jobs of caches that were dropped: not
+# a job that merely has the name of a dropped table that was no cache.
+c_psql -q >/dev/null <<SQL
+CREATE TABLE $S.plain (x int);
+SELECT cron.schedule('arxiv_fdw refresh $S.plain', '0 6 * * *', 'SELECT 1');
+DROP TABLE $S.plain;
+SQL
+left=$(c_val "SELECT count(*) FROM cron.job WHERE jobname = 'arxiv_fdw refresh $S.plain'")
+[ "$left" = 1 ] || t_fail "dropping a table that was no cache removed the job named after it"
+
+# A role without USAGE on schema cron reads cache_status and drops its own
+# cache, whose scheduled refresh (by a superuser) goes with it.
+out=$(c_psql -A -t 2>&1 <<SQL
+CREATE ROLE regress_arxiv_cronless;
+GRANT USAGE, CREATE ON SCHEMA $S TO regress_arxiv_cronless;
+GRANT USAGE ON FOREIGN SERVER $S TO regress_arxiv_cronless;
+SET ROLE regress_arxiv_cronless;
+CREATE FOREIGN TABLE $S.own (id text, updated timestamptz, category text) SERVER $S;
+SELECT arxiv_fdw.create_cache('$S.own_cache', '$S.own', \$\$id = '2605.09735'\$\$);
+RESET ROLE;
+SELECT arxiv_fdw.schedule_refresh('$S.own_cache', '0 6 * * *') > 0;
+SET ROLE regress_arxiv_cronless;
+SELECT name || ' ' || rows || ' ' || coalesce(schedule, 'no-schedule') FROM arxiv_fdw.cache_status;
+SELECT arxiv_fdw.drop_cache('$S.own_cache');
+SQL
+)
+[ "$(echo $out)" = "1 t $S.own_cache 1 no-schedule" ] ||
+	t_fail "a role without access to pg_cron: \"$(echo $out)\""
+left=$(c_val "SELECT count(*) FROM cron.job WHERE jobname LIKE 'arxiv_fdw %refresh $S.own_cache'")
+[ "$left" = 0 ] || t_fail "drop_cache by a role without access to pg_cron left $left jobs"
+
+# Lock order: a refresh queued behind another one, and a DROP TABLE of the
+# cache behind both, must not deadlock (a refresh locks the cache table
+# before its catalog row, as DROP TABLE and its trigger do).
+c_val "SELECT arxiv_fdw.create_cache('$S.lk', '$S.papers', \$\$id = '2605.09735'\$\$)" >/dev/null
+mockctl fault '{"kind": "slow", "delay": 3, "count": 1}' >/dev/null
+c_val "SELECT * FROM arxiv_fdw.refresh_cache('$S.lk', raise_errors => false)" \
+	>"$ARXIV_WORK/cron_lk_a.out" 2>&1 &
+pa=$!
+sleep 1
+c_val "SELECT * FROM arxiv_fdw.refresh_cache('$S.lk', raise_errors => false)" \
+	>"$ARXIV_WORK/cron_lk_b.out" 2>&1 &
+pb=$!
+sleep 1
+c_val "DROP TABLE $S.lk" >"$ARXIV_WORK/cron_lk_c.out" 2>&1 &
+pc=$!
+wait $pa $pb $pc
+if grep -q deadlock "$ARXIV_WORK"/cron_lk_?.out; then
+	t_fail "a queued refresh and DROP TABLE deadlocked: $(cat "$ARXIV_WORK"/cron_lk_?.out)"
+fi
+[ "$(c_val "SELECT to_regclass('$S.lk') IS NULL")" = t ] || t_fail "DROP TABLE $S.lk did not happen"
 
 t_finish
