@@ -988,7 +988,10 @@ def main():
         print("   local: %s%s" % (w, small.local))
         for d in det:
             print("   " + d)
-        print("   reproduce (psql -d %s; or test/diff/run.sh --seed %d --repro %d):" % (DB, a.seed, c.num))
+        if a.only:
+            print("   reproduce (psql -d %s):" % DB)
+        else:
+            print("   reproduce (psql -d %s; or test/diff/run.sh --seed %d --repro %d):" % (DB, a.seed, c.num))
         print("\n".join("     " + l for l in small.repro().splitlines()))
     print()
     print("shapes: " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
