@@ -3,7 +3,8 @@
 # standalone unit tests (ASan/UBSan), the mock server's self-test, the
 # pg_regress suite against a scratch cluster and the mock, the shell tests
 # that need several sessions or timing (concurrency, cancellation, memory,
-# pg_cron, paging shifts), the fault-injection campaign, and bounded fuzzing.
+# pg_cron, paging shifts), the fault-injection campaign, the differential
+# test of pushdown (test/diff), and bounded fuzzing.
 # FUZZ_SECONDS (default 60) bounds each fuzzer; 0 skips fuzzing.
 #
 # Each step's whole output goes to $ARXIV_WORK/check-logs/<step>.log; the
@@ -70,6 +71,8 @@ step "pg_regress" '^(test |ok |not ok )|tests (passed|failed)' regress
 step "shell tests" '^[a-z_]+: (ok|FAIL|skipped)' shell_tests
 step "fault campaign" '^(faults injected|queries run|wrong results|crashes|unclear errors|partial rows|hostile:)' \
 	bash "$ARXIV_TOP/test/fault/run.sh"
+step "differential test of pushdown" '^conditions: [0-9]+' \
+	/usr/bin/python3 "$ARXIV_TOP/test/diff/pushdown_diff.py"
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
 	step "fuzzing (libFuzzer, ${FUZZ_SECONDS:-60} s each)" '^(Done [0-9]+ runs|==[0-9]+==ERROR|SUMMARY)' \
 		make -C "$ARXIV_TOP/test/unit" -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
