@@ -345,8 +345,8 @@ check_option_privilege(const ArxivOptionDef *def, const char *value)
 		option_number(def, value) > def->user_max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("only superusers may set option \"%s\" above %g",
-						def->name, def->user_max),
+				 errmsg("only superusers may set option \"%s\" above %.*f",
+						def->name, def->kind == OPT_INT ? 0 : 1, def->user_max),
 				 errdetail("A larger value holds the host's shared connection or the backend's memory longer than ordinary use needs.")));
 }
 
