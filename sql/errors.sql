@@ -86,6 +86,25 @@ ALTER SERVER arxiv OPTIONS (SET base_url 'http://127.0.0.1:9/api/query', SET max
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 ALTER SERVER arxiv OPTIONS (SET base_url :'mock_url', SET max_retries '2');
 
+-- credentials in base_url appear in no message (errmsg or errdetail)
+ALTER SERVER arxiv OPTIONS (SET base_url 'http://reader:s3cret@127.0.0.1:9/api/query', SET max_retries '0');
+:q;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ALTER SERVER arxiv OPTIONS (SET base_url :'mock_url', SET max_retries '2');
+
+-- an option value the validator never saw (written before it existed) is
+-- parsed at use by the same function, and refused, before any request
+\! python3 test/mock/mockctl reset
+UPDATE pg_foreign_server SET srvoptions = array_append(srvoptions, 'page_size=0x10')
+  WHERE srvname = 'arxiv';
+SET statement_timeout = '10s';
+SELECT count(*) FROM papers WHERE id IN ('2605.09735', '2603.11438');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+UPDATE pg_foreign_server SET srvoptions = array_remove(srvoptions, 'page_size=0x10')
+  WHERE srvname = 'arxiv';
+\! python3 test/mock/mockctl count
+
 -- a response larger than max_response_bytes
 ALTER SERVER arxiv OPTIONS (ADD max_response_bytes '2048');
 :q;
@@ -105,5 +124,20 @@ SELECT clock_timestamp() - :'t0' < interval '2 seconds' AS prompt;
 -- and a plain query still works afterwards
 :q;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- a database that is not UTF-8 is refused before any request
+SELECT current_database() AS regress_db \gset
+CREATE DATABASE regress_arxiv_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c regress_arxiv_latin1
+CREATE EXTENSION arxiv_fdw;
+CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw
+  OPTIONS (base_url :'mock_url', request_interval '0', cache_ttl '0');
+IMPORT FOREIGN SCHEMA arxiv FROM SERVER arxiv INTO public;
+\! python3 test/mock/mockctl reset
+SELECT count(*) FROM papers WHERE search = 'Gödel';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\! python3 test/mock/mockctl count
+\c :regress_db
+DROP DATABASE regress_arxiv_latin1;
 
 DROP EXTENSION arxiv_fdw CASCADE;

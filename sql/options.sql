@@ -20,6 +20,22 @@ CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_retries '101');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_response_bytes '10');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (user_agent E'evil\r\nX-Injected: 1');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (page_size '10', page_size '20');
+-- numbers are decimal: what the validator accepts is what the scan uses
+-- (strtod read '0x10' as 16, atoi as 0; '1e1' was 10 and 1)
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (page_size '0x10');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_retries '1e1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval '0x10');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (timeout 'infinity');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (cache_ttl 'NaN');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_response_bytes '2e6');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (use_remote_estimate 'maybe');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'http://export.arxiv.org\@127.0.0.1/api/query');
+-- arXiv's 3 s hold for every arXiv host, however spelt
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval '2.9');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'https://ARXIV.org./api/query', request_interval '1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'http://oaipmh.arxiv.org:8080/oai', request_interval '0');
+-- credentials in a URL are never echoed
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'gopher://admin:s3cret@mirror.example/api');
 
 -- a good server: defaults, then every option
 CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw;
@@ -75,6 +91,35 @@ CREATE SERVER mine FOREIGN DATA WRAPPER arxiv_fdw;
 RESET ROLE;
 REVOKE USAGE ON FOREIGN SERVER arxiv FROM regress_arxiv_reader;
 DROP ROLE regress_arxiv_reader;
+
+-- a role with USAGE on the wrapper owns its servers, but some options need
+-- a superuser: base_url (any host: internal services), timeout above 300 s,
+-- max_response_bytes above 256 MB; and no one may go below arXiv's 3 s
+CREATE ROLE regress_arxiv_owner;
+GRANT USAGE ON FOREIGN DATA WRAPPER arxiv_fdw TO regress_arxiv_owner;
+SET ROLE regress_arxiv_owner;
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'http://127.0.0.1:5432/');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url 'https://export.arxiv.org/api/query');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (timeout '301');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (max_response_bytes '268435457');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval '0');
+CREATE SERVER own FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval '10',
+  timeout '300', max_response_bytes '268435456', user_agent 'bot (mailto:me@example.org)');
+ALTER SERVER own OPTIONS (SET request_interval '1');
+RESET ROLE;
+-- a superuser may; the options stay when the server changes hands, and the
+-- new owner can drop base_url but change nothing else while it is set
+ALTER SERVER own OPTIONS (ADD base_url 'http://127.0.0.1:9/api/query', SET request_interval '0',
+  SET timeout '3600');
+ALTER SERVER own OWNER TO regress_arxiv_owner;
+SET ROLE regress_arxiv_owner;
+ALTER SERVER own OPTIONS (SET user_agent 'other');
+ALTER SERVER own OPTIONS (DROP base_url, SET request_interval '3', SET timeout '60');
+SELECT srvname, srvoptions FROM pg_foreign_server WHERE srvname = 'own';
+DROP SERVER own;
+RESET ROLE;
+REVOKE USAGE ON FOREIGN DATA WRAPPER arxiv_fdw FROM regress_arxiv_owner;
+DROP ROLE regress_arxiv_owner;
 
 DROP SCHEMA imp CASCADE;
 DROP SERVER arxiv_all;

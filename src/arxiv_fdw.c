@@ -221,7 +221,7 @@ typedef struct ArxivScanState
 	const char *sort_order;
 	ArxivConverter *conv;
 	ArxivHttp  *http;
-	char		host[256];
+	char		host[300];		/* rate-limit key, see arxiv_url_key */
 	int			natts;
 	MemoryContext scan_cxt;		/* request, HTTP client: the whole scan */
 	MemoryContext page_cxt;		/* rows of the current page */
@@ -256,8 +256,10 @@ typedef struct ArxivScanState
 	bool		sink_failed;
 	bool		stop_seen;		/* a row past the "updated" bound */
 	ArxivCacheWriter *cache_writer; /* response being cached, or NULL */
-	char		body_head[64];	/* the start of the body, for messages */
-	int			body_head_len;
+	struct BodyChunk *body;		/* a transfer's body, parsed after it */
+	struct BodyChunk *body_last;
+	bool		body_oom;		/* a chunk could not be kept */
+	MemoryContext body_cxt;		/* the chunks; reset once parsed */
 	ErrorData  *entry_error;
 	const char *entry_id;		/* for the error context */
 	MemoryContextCallback parser_cleanup;
@@ -720,7 +722,8 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
 						get_rel_name(foreigntableid)),
-				 errdetail("None of the WHERE conditions can be sent to arXiv, and arXiv allows one request every 3 seconds."),
+				 errdetail("None of the WHERE conditions can be sent to arXiv, and arXiv allows one request every %g seconds.",
+						   ARXIV_MIN_REQUEST_INTERVAL),
 				 errhint("Add a condition on \"id\", \"category\", \"author\", \"search\" or a \"published\" range, or set the table option \"query\".")));
 
 	/* keep the clauses PostgreSQL must check; pushed exact ones are done */
@@ -1123,7 +1126,7 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 									  (PlanState *) node);
 	}
 	setup_converter(node, ss, list_nth(priv, FSP_NEEDED_ATTRS));
-	arxiv_url_host(ss->opts.base_url, ss->host, sizeof(ss->host));
+	(void) arxiv_url_key(ss->opts.base_url, ss->host, sizeof(ss->host));
 
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "arxiv_fdw scan",
@@ -1479,14 +1482,6 @@ parse_sink(void *arg, const char *data, size_t len)
 	ArxivScanState *ss = (ArxivScanState *) arg;
 
 	arxiv_cache_write(ss->cache_writer, data, len);
-	if (ss->body_head_len < sizeof(ss->body_head) - 1)
-	{
-		int			n = Min(len, sizeof(ss->body_head) - 1 - ss->body_head_len);
-
-		memcpy(ss->body_head + ss->body_head_len, data, n);
-		ss->body_head_len += n;
-		ss->body_head[ss->body_head_len] = '\0';
-	}
 	if (ss->parse_status != ATOM_OK)
 		return 0;
 	ss->parse_status = atom_parser_feed(ss->parser, data, len);
@@ -1548,16 +1543,29 @@ fetch_result(FetchResult *fr, FetchOutcome outcome, FetchErrorKind kind,
 	return outcome;
 }
 
-/* The start of the body, printable, for error messages. */
+/*
+ * What a body that is not an Atom feed is, for messages.  Never its text:
+ * base_url may point at a service whose replies the user must not read, and
+ * libxml2's messages quote names from the document.
+ */
 static const char *
-body_head_text(ArxivScanState *ss)
+not_atom_reason(AtomStatus status)
 {
-	char	   *text = pstrdup(ss->body_head);
-
-	for (char *p = text; *p; p++)
-		if ((unsigned char) *p < ' ' || (unsigned char) *p >= 0x7f)
-			*p = ' ';
-	return text;
+	switch (status)
+	{
+		case ATOM_ERR_XML:
+			return "not well-formed XML";
+		case ATOM_ERR_NOT_ATOM:
+			return "XML that is not an Atom feed";
+		case ATOM_ERR_FORBIDDEN:
+			return "XML with a DOCTYPE";
+		case ATOM_ERR_LIMIT:
+			return "a feed beyond the parser's size limits";
+		case ATOM_ERR_OOM:
+			return "too large for the memory available";
+		default:
+			return "not an Atom feed";
+	}
 }
 
 /* Judge a completed transfer and its parse; see arxiv-api.md's failures. */
@@ -1597,8 +1605,10 @@ judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
 							"the response body is empty");
 	if (status != ATOM_OK)
 		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response is not a valid Atom feed (%s); it begins \"%s\"",
-							atom_parser_errmsg(ss->parser), body_head_text(ss));
+							"the response is not a valid Atom feed: %s (HTTP status %ld, Content-Type \"%s\", " INT64_FORMAT " bytes)",
+							not_atom_reason(status), hr->status,
+							hr->content_type[0] ? hr->content_type : "none",
+							hr->bytes);
 	if (info->total_results < 0)
 		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
 							"the response has no opensearch:totalResults");
@@ -1622,8 +1632,8 @@ start_page(ArxivScanState *ss)
 	ss->stop_seen = false;
 	ss->cache_writer = NULL;
 	ss->cur_ids = NULL;			/* its context is reset when re-created */
-	ss->body_head_len = 0;
-	ss->body_head[0] = '\0';
+	ss->body = ss->body_last = NULL;
+	ss->body_oom = false;
 	ss->parse_status = ATOM_OK;
 	ss->parser = atom_parser_create(on_entry, ss);
 	if (ss->parser == NULL)
@@ -1703,7 +1713,63 @@ learn_total(ArxivScanState *ss)
 	ss->total_learned = true;
 }
 
-/* One attempt at a page: wait for our turn, transfer, parse, judge. */
+/* one piece of a response body, as libcurl delivered it */
+typedef struct BodyChunk
+{
+	struct BodyChunk *next;
+	size_t		len;
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+} BodyChunk;
+
+/*
+ * The sink of a network transfer: keep the body for parsing once the host
+ * is released.  Runs inside libcurl, so it must not throw: a chunk that
+ * cannot be allocated stops the transfer and is reported afterwards.
+ */
+static size_t
+buffer_sink(void *arg, const char *data, size_t len)
+{
+	ArxivScanState *ss = (ArxivScanState *) arg;
+	BodyChunk  *chunk;
+
+	chunk = MemoryContextAllocExtended(ss->body_cxt,
+									   offsetof(BodyChunk, data) + len,
+									   MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE);
+	if (chunk == NULL)
+	{
+		ss->body_oom = true;
+		return 0;
+	}
+	chunk->next = NULL;
+	chunk->len = len;
+	memcpy(chunk->data, data, len);
+	if (ss->body_last)
+		ss->body_last->next = chunk;
+	else
+		ss->body = chunk;
+	ss->body_last = chunk;
+	return len;
+}
+
+/* Parse (and cache) the kept body, then free it. */
+static void
+parse_body(ArxivScanState *ss)
+{
+	for (BodyChunk *c = ss->body; c != NULL; c = c->next)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (parse_sink(ss, c->data, c->len) != c->len)
+			break;
+	}
+	ss->body = ss->body_last = NULL;
+	MemoryContextReset(ss->body_cxt);
+}
+
+/*
+ * One attempt at a page: wait for our turn, transfer, release the host,
+ * then parse, convert and judge.  Nothing user-defined (domain checks,
+ * input functions of the columns' types) runs while the host is held.
+ */
 static FetchOutcome
 fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 			  FetchResult *fr, int attempt)
@@ -1719,19 +1785,35 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	start_page(ss);
 	if (ss->http == NULL)
 		ss->http = arxiv_http_create(ss->scan_cxt, &ss->opts);
+	if (ss->body_cxt == NULL)
+		ss->body_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw body",
+											 ALLOCSET_DEFAULT_SIZES);
 	ss->cache_writer = arxiv_cache_begin(ss->page_cxt, url, postfields,
 										 ss->opts.cache_ttl);
 
 	PG_TRY();
 	{
 		waited = arxiv_ratelimit_acquire(ss->host, ss->opts.request_interval);
-		arxiv_http_perform(ss->http, url, postfields, parse_sink, ss, &hr);
+		arxiv_http_perform(ss->http, url, postfields, buffer_sink, ss, &hr);
 	}
 	PG_FINALLY();
 	{
-		arxiv_ratelimit_release(ss->opts.request_interval);
+		arxiv_ratelimit_release();
 	}
 	PG_END_TRY();
+
+	if (ss->body_oom)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory receiving an arXiv response of " INT64_FORMAT " bytes",
+						hr.bytes)));
+	if (!hr.transport_error && !hr.too_large)
+		parse_body(ss);
+	else
+	{
+		ss->body = ss->body_last = NULL;
+		MemoryContextReset(ss->body_cxt);
+	}
 
 	ss->requests++;
 	ss->waited += waited;
@@ -1821,7 +1903,7 @@ remote_estimate(ArxivPlanState *ps)
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
 	ss->fetch_limit = -1;
-	arxiv_url_host(ss->opts.base_url, ss->host, sizeof(ss->host));
+	(void) arxiv_url_key(ss->opts.base_url, ss->host, sizeof(ss->host));
 	url = arxiv_request_url(ss->opts.base_url, ss->req.search_query, NIL,
 							NULL, NULL, 0, 1, &postfields);
 	memset(&fr, 0, sizeof(fr));
@@ -1852,7 +1934,7 @@ report_fetch_failure(FetchResult *fr, const char *url, int attempts)
 			(errcode(fr->sqlstate),
 			 errmsg("could not fetch results from arXiv: %s", fr->message),
 			 errdetail("Request %s failed after %d attempt%s.",
-					   url, attempts, attempts == 1 ? "" : "s"),
+					   arxiv_url_redact(url), attempts, attempts == 1 ? "" : "s"),
 			 fr->outcome == FETCH_RETRY
 			 ? errhint("arXiv may be busy; try again later, or raise the server option \"max_retries\".")
 			 : 0));
@@ -1969,6 +2051,7 @@ fetch_next_page(ArxivScanState *ss)
 	FetchResult fr;
 	const AtomFeedInfo *info;
 
+	CHECK_FOR_INTERRUPTS();
 	if (ss->req.impossible)
 	{
 		ss->eof = true;

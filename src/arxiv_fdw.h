@@ -7,7 +7,7 @@
  *	  option.c	  validator, option lookup (server < table < column)
  *	  deparse.c	  which quals go to arXiv, and building the request
  *	  http.c	  libcurl: timeouts, interrupts, retries' transport side
- *	  ratelimit.c the cluster-wide request spacing for one arXiv host
+ *	  ratelimit.c the cluster-wide request spacing per host
  *	  cache.c	  the response cache and usage statistics
  *	  convert.c	  Atom entries to Datums
  *	  arxiv_fdw.c handler, planner and executor callbacks
@@ -33,6 +33,12 @@
 
 #define ARXIV_FDW_VERSION "1.0"
 #define ARXIV_DEFAULT_BASE_URL "https://export.arxiv.org/api/query"
+/*
+ * arXiv's Terms of Use: no more than one request every three seconds, for
+ * all of a user's connections together.  Every arXiv host shares one budget.
+ */
+#define ARXIV_MIN_REQUEST_INTERVAL 3.0
+#define ARXIV_RATELIMIT_KEY "arxiv.org"
 /* arXiv's current backend fails once start + max_results passes this */
 #define ARXIV_RESULT_WINDOW 10000
 #define ARXIV_MAX_PAGE_SIZE 2000
@@ -145,6 +151,7 @@ typedef size_t (*ArxivSinkFn) (void *arg, const char *data, size_t len);
 typedef struct ArxivHttpResult
 {
 	long		status;			/* HTTP status, 0 if none was received */
+	char		content_type[64];	/* printable ASCII, "" if none */
 	bool		transport_error;	/* connect failure, reset, timeout... */
 	bool		timed_out;
 	bool		too_large;		/* max_response_bytes was exceeded */
@@ -159,11 +166,14 @@ extern void arxiv_http_perform(ArxivHttp *http, const char *url,
 							   const char *postfields, ArxivSinkFn sink,
 							   void *sink_arg, ArxivHttpResult *result);
 extern const char *arxiv_url_host(const char *url, char *buf, size_t bufsize);
+extern bool arxiv_url_key(const char *url, char *buf, size_t bufsize);
+extern bool arxiv_url_is_arxiv(const char *url);
+extern char *arxiv_url_redact(const char *url);
 extern void arxiv_interruptible_sleep(double seconds);
 
 /* ratelimit.c */
-extern double arxiv_ratelimit_acquire(const char *host, double interval);
-extern void arxiv_ratelimit_release(double interval);
+extern double arxiv_ratelimit_acquire(const char *key, double interval);
+extern void arxiv_ratelimit_release(void);
 
 /* cache.c */
 typedef struct ArxivCounters

@@ -18,6 +18,7 @@
  */
 #include "arxiv_fdw.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 
 #include "miscadmin.h"
@@ -277,6 +278,20 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 	curl_multi_remove_handle(http->multi, http->easy);
 
 	curl_easy_getinfo(http->easy, CURLINFO_RESPONSE_CODE, &result->status);
+	{
+		char	   *ct = NULL;
+
+		/* for messages: printable ASCII only, never the body itself */
+		if (curl_easy_getinfo(http->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+		{
+			size_t		i;
+
+			for (i = 0; ct[i] && i < sizeof(result->content_type) - 1; i++)
+				result->content_type[i] =
+					(ct[i] >= ' ' && ct[i] < 0x7f && ct[i] != '"') ? ct[i] : '?';
+			result->content_type[i] = '\0';
+		}
+	}
 	if (rc != CURLE_OK && !result->too_large)
 	{
 		result->transport_error = true;
@@ -285,19 +300,167 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 	}
 }
 
-/* The host part of a URL, for rate limiting per host. */
+/*
+ * The authority of a URL (host and port) without any user:password@, for
+ * messages.
+ */
 const char *
 arxiv_url_host(const char *url, char *buf, size_t bufsize)
 {
 	const char *p = strstr(url, "://");
-	size_t		n = 0;
+	const char *end;
+	const char *at = NULL;
+	size_t		n;
 
 	p = p ? p + 3 : url;
-	while (p[n] && p[n] != '/' && p[n] != '?' && n + 1 < bufsize)
-		n++;
+	end = p + strcspn(p, "/?#");
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at)
+		p = at + 1;
+	n = Min((size_t) (end - p), bufsize - 1);
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+/*
+ * A copy of url without the credentials of its authority, for messages:
+ * "https://user:secret@host/path" becomes "https://host/path".  palloc'd.
+ */
+char *
+arxiv_url_redact(const char *url)
+{
+	const char *p = strstr(url, "://");
+	const char *auth = p ? p + 3 : url;
+	const char *end = auth + strcspn(auth, "/?#");
+	const char *at = NULL;
+
+	for (const char *q = auth; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL)
+		return pstrdup(url);
+	return psprintf("%.*s%s", (int) (auth - url), url, at + 1);
+}
+
+/* host is arxiv.org or a name under it (lower case, no trailing dot) */
+static bool
+host_is_arxiv(const char *host)
+{
+	size_t		len = strlen(host);
+
+	return strcmp(host, "arxiv.org") == 0 ||
+		(len > 10 && strcmp(host + len - 10, ".arxiv.org") == 0);
+}
+
+/*
+ * The host of url as libcurl will connect to it, normalised: lower case,
+ * without IPv6 brackets, zone or trailing dot; numeric addresses in their
+ * canonical form, every loopback name and address as "loopback".  false if
+ * libcurl cannot parse the URL.  *port gets the port, defaults included.
+ */
+static bool
+url_normal_host(const char *url, char *host, size_t hostsize, long *port)
+{
+	CURLU	   *u = curl_url();
+	char	   *h = NULL;
+	char	   *portstr = NULL;
+	bool		ok = false;
+
+	if (u == NULL)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_PORT, &portstr, CURLU_DEFAULT_PORT) == CURLUE_OK)
+	{
+		char	   *s = h;
+		size_t		len;
+		unsigned char addr[16];
+
+		if (s[0] == '[')
+			s++;
+		len = strcspn(s, "]%");
+		while (len > 0 && s[len - 1] == '.')
+			len--;
+		if (len > 0 && len < hostsize)
+		{
+			memcpy(host, s, len);
+			host[len] = '\0';
+			for (char *c = host; *c; c++)
+				*c = pg_tolower((unsigned char) *c);
+			*port = strtol(portstr, NULL, 10);
+			ok = true;
+			if (inet_pton(AF_INET6, host, addr) == 1)
+			{
+				static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+				if (memcmp(addr, v4mapped, 12) == 0)
+					snprintf(host, hostsize, "%d.%d.%d.%d",
+							 addr[12], addr[13], addr[14], addr[15]);
+				else
+				{
+					static const unsigned char zero[16] = {0};
+
+					if (memcmp(addr, zero, 15) == 0 && (addr[15] == 1 || addr[15] == 0))
+						snprintf(host, hostsize, "loopback");
+					else
+						(void) inet_ntop(AF_INET6, addr, host, hostsize);
+				}
+			}
+			if (inet_pton(AF_INET, host, addr) == 1 &&
+				(addr[0] == 127 || memcmp(addr, "\0\0\0\0", 4) == 0))
+				snprintf(host, hostsize, "loopback");
+			len = strlen(host);
+			if (strcmp(host, "localhost") == 0 ||
+				(len > 10 && strcmp(host + len - 10, ".localhost") == 0))
+				snprintf(host, hostsize, "loopback");
+		}
+	}
+	curl_free(h);
+	curl_free(portstr);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
+ * The rate-limit key of url: every arXiv host (arxiv.org and *.arxiv.org,
+ * any scheme or port) is one key, ARXIV_RATELIMIT_KEY, since arXiv counts
+ * requests per user; any other host is its normalised name and port (see
+ * url_normal_host), so that "localhost" and "127.0.0.1" share a budget.
+ * Names are not resolved: a lookup would block uninterruptibly, and a name
+ * with several addresses would split into several keys.  false if the URL
+ * cannot be parsed (buf then holds its lower-cased authority).
+ */
+bool
+arxiv_url_key(const char *url, char *buf, size_t bufsize)
+{
+	char		host[256];
+	long		port;
+
+	if (!url_normal_host(url, host, sizeof(host), &port))
+	{
+		arxiv_url_host(url, buf, bufsize);
+		for (char *c = buf; *c; c++)
+			*c = pg_tolower((unsigned char) *c);
+		return false;
+	}
+	if (host_is_arxiv(host))
+		snprintf(buf, bufsize, "%s", ARXIV_RATELIMIT_KEY);
+	else
+		snprintf(buf, bufsize, "%s:%ld", host, port);
+	return true;
+}
+
+/* Whether url points at arXiv (see arxiv_url_key); false if unparsable. */
+bool
+arxiv_url_is_arxiv(const char *url)
+{
+	char		key[300];
+
+	return arxiv_url_key(url, key, sizeof(key)) &&
+		strcmp(key, ARXIV_RATELIMIT_KEY) == 0;
 }
 
 /*

@@ -11,6 +11,7 @@
  */
 #include "arxiv_fdw.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "access/reloptions.h"
@@ -21,6 +22,9 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "commands/dbcommands.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -49,36 +53,49 @@ const ArxivFieldInfo arxiv_fields[AF_NUM_FIELDS] = {
 typedef enum OptionKind
 {
 	OPT_URL,
-	OPT_SECONDS,
-	OPT_PAGE_SIZE,
-	OPT_COUNT,
-	OPT_BYTES,
+	OPT_REAL,
+	OPT_INT,
 	OPT_STRING,
 	OPT_BOOL,
 	OPT_QUERY,
 	OPT_FIELD
 } OptionKind;
 
+/*
+ * Numeric options have a range; values above user_max (or, with
+ * superuser_only, any value) may be set by superusers only: they let a
+ * server reach hosts other than arXiv, or hold the host's shared connection
+ * or a backend's memory longer than ordinary use needs.
+ */
 typedef struct ArxivOptionDef
 {
 	const char *name;
 	Oid			context;		/* catalog it may appear in */
 	OptionKind	kind;
+	double		min;
+	double		max;
+	double		user_max;		/* above this, superusers only */
+	bool		superuser_only;
 } ArxivOptionDef;
 
+#define MAX_RESPONSE_BYTES		(INT64CONST(1024) * 1024 * 1024)
+#define USER_MAX_RESPONSE_BYTES (256.0 * 1024 * 1024)
+#define USER_MAX_TIMEOUT		300.0
+
 static const ArxivOptionDef option_defs[] = {
-	{"base_url", ForeignServerRelationId, OPT_URL},
-	{"request_interval", ForeignServerRelationId, OPT_SECONDS},
-	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE},
-	{"timeout", ForeignServerRelationId, OPT_SECONDS},
-	{"max_retries", ForeignServerRelationId, OPT_COUNT},
+	{"base_url", ForeignServerRelationId, OPT_URL, 0, 0, 0, true},
+	{"request_interval", ForeignServerRelationId, OPT_REAL, 0, 86400, 86400},
+	{"page_size", ForeignServerRelationId, OPT_INT, 1, ARXIV_MAX_PAGE_SIZE, ARXIV_MAX_PAGE_SIZE},
+	{"timeout", ForeignServerRelationId, OPT_REAL, 0.1, 86400, USER_MAX_TIMEOUT},
+	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 100, 100},
 	{"user_agent", ForeignServerRelationId, OPT_STRING},
-	{"max_response_bytes", ForeignServerRelationId, OPT_BYTES},
-	{"cache_ttl", ForeignServerRelationId, OPT_SECONDS},
+	{"max_response_bytes", ForeignServerRelationId, OPT_INT, 1024,
+	MAX_RESPONSE_BYTES, USER_MAX_RESPONSE_BYTES},
+	{"cache_ttl", ForeignServerRelationId, OPT_REAL, 0, 86400, 86400},
 	{"use_remote_estimate", ForeignServerRelationId, OPT_BOOL},
 	{"use_remote_estimate", ForeignTableRelationId, OPT_BOOL},
 	{"query", ForeignTableRelationId, OPT_QUERY},
-	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE},
+	{"page_size", ForeignTableRelationId, OPT_INT, 1, ARXIV_MAX_PAGE_SIZE, ARXIV_MAX_PAGE_SIZE},
 	{"field", AttributeRelationId, OPT_FIELD},
 };
 
@@ -123,38 +140,92 @@ report_unknown_option(const char *name, Oid context)
 			 : errhint("arxiv_fdw accepts no options in this context.")));
 }
 
-static double
-parse_number(const char *name, const char *value, double min, double max)
+static const ArxivOptionDef *
+find_option(const char *name, Oid context)
 {
-	char	   *end;
-	double		result;
-
-	errno = 0;
-	result = strtod(value, &end);
-	while (*end == ' ')
-		end++;
-	if (errno != 0 || end == value || *end != '\0' || isnan(result) ||
-		result < min || result > max)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
-				 errdetail("The value must be a number between %g and %g.",
-						   min, max)));
-	return result;
+	for (int i = 0; i < lengthof(option_defs); i++)
+		if (option_defs[i].context == context &&
+			strcmp(option_defs[i].name, name) == 0)
+			return &option_defs[i];
+	return NULL;
 }
 
-static int
-parse_integer(const char *name, const char *value, int min, int max)
+/*
+ * The number in value, or false: decimal only, as PostgreSQL's parse_real
+ * reads it (strtod, surrounding spaces allowed) but without hexadecimal,
+ * infinity or NaN, which no option means.
+ */
+static bool
+parse_real_value(const char *value, double *result)
 {
-	double		d = parse_number(name, value, min, max);
+	char	   *end;
 
-	if (d != floor(d))
+	if (strpbrk(value, "xXnNiI") != NULL)	/* hex, inf, nan */
+		return false;
+	errno = 0;
+	*result = strtod(value, &end);
+	if (end == value || errno != 0 || !isfinite(*result))
+		return false;
+	while (isspace((unsigned char) *end))
+		end++;
+	return *end == '\0';
+}
+
+/* A decimal integer, as parse_int reads one but without hex or octal. */
+static bool
+parse_int_value(const char *value, int64 *result)
+{
+	const char *p = value;
+	char	   *end;
+	long long	v;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (!(isdigit((unsigned char) *p) ||
+		  ((*p == '-' || *p == '+') && isdigit((unsigned char) p[1]))))
+		return false;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (errno != 0)
+		return false;
+	while (isspace((unsigned char) *end))
+		end++;
+	if (*end != '\0')
+		return false;
+	*result = v;
+	return true;
+}
+
+/*
+ * The value of a numeric option, checked against its range: the one parser
+ * of each type, used by the validator and by the scan alike, so a value means
+ * at use what it meant when checked (and a catalog value that was never
+ * checked, e.g. written by an older version, is refused, not misread).
+ */
+static double
+option_number(const ArxivOptionDef *def, const char *value)
+{
+	double		d;
+	int64		i = 0;
+	bool		ok;
+
+	if (def->kind == OPT_INT)
+	{
+		ok = parse_int_value(value, &i);
+		d = (double) i;
+	}
+	else
+		ok = parse_real_value(value, &d);
+	if (!ok || d < def->min || d > def->max)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
-				 errdetail("The value must be an integer between %d and %d.",
-						   min, max)));
-	return (int) d;
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->name, value),
+				 def->kind == OPT_INT
+				 ? errdetail("The value must be a decimal integer between %.0f and %.0f.",
+							 def->min, def->max)
+				 : errdetail("The value must be a decimal number between %g and %g.",
+							 def->min, def->max)));
+	return d;
 }
 
 static void
@@ -164,17 +235,28 @@ validate_url(const char *value)
 		pg_strncasecmp(value, "https://", 8) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"base_url\": \"%s\"", value),
+				 errmsg("invalid value for option \"base_url\": \"%s\"",
+						arxiv_url_redact(value)),
 				 errdetail("Only http:// and https:// URLs are allowed."),
 				 errhint("The arXiv API is at \"%s\".", ARXIV_DEFAULT_BASE_URL)));
 	for (const char *p = value; *p; p++)
 	{
-		if ((unsigned char) *p <= ' ' || *p == '?' || *p == '#')
+		if ((unsigned char) *p <= ' ' || *p == '?' || *p == '#' || *p == '\\')
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 					 errmsg("invalid value for option \"base_url\": \"%s\"",
-							value),
-					 errdetail("The URL must not contain spaces, control characters, a query string or a fragment.")));
+							arxiv_url_redact(value)),
+					 errdetail("The URL must not contain spaces, control characters, backslashes, a query string or a fragment.")));
+	}
+	{
+		char		key[300];
+
+		if (!arxiv_url_key(value, key, sizeof(key)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"base_url\": \"%s\"",
+							arxiv_url_redact(value)),
+					 errdetail("libcurl cannot parse the URL.")));
 	}
 }
 
@@ -197,44 +279,39 @@ validate_query(const char *value)
 }
 
 static void
-validate_option(const ArxivOptionDef *def, DefElem *def_elem)
+validate_string(const ArxivOptionDef *def, const char *value)
 {
-	const char *value = defGetString(def_elem);
+	for (const char *p = value; *p; p++)
+		if ((unsigned char) *p < ' ' || (unsigned char) *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"%s\"", def->name),
+					 errdetail("Control characters are not allowed.")));
+}
+
+/*
+ * Check a value; the same checks run when options are written and when
+ * they are used.
+ */
+static void
+check_option_value(const ArxivOptionDef *def, DefElem *elem)
+{
+	const char *value = defGetString(elem);
 
 	switch (def->kind)
 	{
 		case OPT_URL:
 			validate_url(value);
 			break;
-		case OPT_SECONDS:
-			(void) parse_number(def->name, value, 0, 86400);
-			if (strcmp(def->name, "timeout") == 0 &&
-				parse_number(def->name, value, 0, 86400) < 0.1)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"timeout\": \"%s\"",
-								value),
-						 errdetail("The timeout must be at least 0.1 seconds.")));
-			break;
-		case OPT_PAGE_SIZE:
-			(void) parse_integer(def->name, value, 1, ARXIV_MAX_PAGE_SIZE);
-			break;
-		case OPT_COUNT:
-			(void) parse_integer(def->name, value, 0, 100);
-			break;
-		case OPT_BYTES:
-			(void) parse_number(def->name, value, 1024, 1e12);
+		case OPT_REAL:
+		case OPT_INT:
+			(void) option_number(def, value);
 			break;
 		case OPT_STRING:
-			for (const char *p = value; *p; p++)
-				if ((unsigned char) *p < ' ')
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("invalid value for option \"%s\"", def->name),
-							 errdetail("Control characters are not allowed.")));
+			validate_string(def, value);
 			break;
 		case OPT_BOOL:
-			(void) defGetBoolean(def_elem);
+			(void) defGetBoolean(elem);
 			break;
 		case OPT_QUERY:
 			validate_query(value);
@@ -248,6 +325,62 @@ validate_option(const ArxivOptionDef *def, DefElem *def_elem)
 						 errhint("Use one of the columns of the table created by IMPORT FOREIGN SCHEMA arxiv.")));
 			break;
 	}
+}
+
+/* Options only superusers may set, as file_fdw does for "filename". */
+static void
+check_option_privilege(const ArxivOptionDef *def, const char *value)
+{
+	if (superuser())
+		return;
+	if (def->superuser_only)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may set option \"%s\" of arxiv_fdw",
+						def->name),
+				 errdetail("The option makes the server send requests to any host and read its replies."),
+				 errhint("Drop the option to use arXiv's API, %s.",
+						 ARXIV_DEFAULT_BASE_URL)));
+	if ((def->kind == OPT_INT || def->kind == OPT_REAL) &&
+		option_number(def, value) > def->user_max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may set option \"%s\" above %.*f",
+						def->name, def->kind == OPT_INT ? 0 : 1, def->user_max),
+				 errdetail("A larger value holds the host's shared connection or the backend's memory longer than ordinary use needs.")));
+}
+
+/*
+ * arXiv's Terms of Use: no setting may make requests to arXiv closer than
+ * ARXIV_MIN_REQUEST_INTERVAL.  Smaller intervals are for other hosts (a
+ * mock, a mirror), which only superusers can point a server at.
+ */
+static void
+check_arxiv_interval(List *options)
+{
+	const char *base_url = ARXIV_DEFAULT_BASE_URL;
+	const char *interval = NULL;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "base_url") == 0)
+			base_url = defGetString(def);
+		else if (strcmp(def->defname, "request_interval") == 0)
+			interval = defGetString(def);
+	}
+	if (interval &&
+		option_number(find_option("request_interval", ForeignServerRelationId),
+					  interval) < ARXIV_MIN_REQUEST_INTERVAL &&
+		arxiv_url_is_arxiv(base_url))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"request_interval\": \"%s\"",
+						interval),
+				 errdetail("arXiv allows one request every %g seconds; smaller intervals are only for hosts other than arXiv.",
+						   ARXIV_MIN_REQUEST_INTERVAL)));
 }
 
 PG_FUNCTION_INFO_V1(arxiv_fdw_validator);
@@ -266,14 +399,8 @@ arxiv_fdw_validator(PG_FUNCTION_ARGS)
 	foreach(lc, options)
 	{
 		DefElem    *def_elem = (DefElem *) lfirst(lc);
-		const ArxivOptionDef *def = NULL;
+		const ArxivOptionDef *def = find_option(def_elem->defname, catalog);
 
-		for (int i = 0; i < lengthof(option_defs); i++)
-		{
-			if (option_defs[i].context == catalog &&
-				strcmp(option_defs[i].name, def_elem->defname) == 0)
-				def = &option_defs[i];
-		}
 		if (def == NULL)
 			report_unknown_option(def_elem->defname, catalog);
 		for (ListCell *lc2 = list_head(options); lfirst(lc2) != def_elem;
@@ -286,8 +413,11 @@ arxiv_fdw_validator(PG_FUNCTION_ARGS)
 						 errmsg("option \"%s\" provided more than once",
 								def_elem->defname)));
 		}
-		validate_option(def, def_elem);
+		check_option_value(def, def_elem);
+		check_option_privilege(def, defGetString(def_elem));
 	}
+	if (catalog == ForeignServerRelationId)
+		check_arxiv_interval(options);
 	PG_RETURN_VOID();
 }
 
@@ -300,30 +430,38 @@ arxiv_field_by_name(const char *name)
 	return AF_NONE;
 }
 
+/*
+ * Apply one catalog option, parsed and checked by the validator's own
+ * functions: a value the validator would refuse is refused here too.
+ */
 static void
-apply_option(ArxivOptions *opts, DefElem *def)
+apply_option(ArxivOptions *opts, DefElem *def, Oid context)
 {
+	const ArxivOptionDef *odef = find_option(def->defname, context);
 	const char *name = def->defname;
 	const char *value = defGetString(def);
 
+	if (odef == NULL)
+		report_unknown_option(name, context);
+	check_option_value(odef, def);
 	if (strcmp(name, "base_url") == 0)
 		opts->base_url = pstrdup(value);
 	else if (strcmp(name, "request_interval") == 0)
-		opts->request_interval = strtod(value, NULL);
+		opts->request_interval = option_number(odef, value);
 	else if (strcmp(name, "page_size") == 0)
-		opts->page_size = atoi(value);
+		opts->page_size = (int) option_number(odef, value);
 	else if (strcmp(name, "timeout") == 0)
-		opts->timeout = strtod(value, NULL);
+		opts->timeout = option_number(odef, value);
 	else if (strcmp(name, "max_retries") == 0)
-		opts->max_retries = atoi(value);
+		opts->max_retries = (int) option_number(odef, value);
 	else if (strcmp(name, "user_agent") == 0)
 		opts->user_agent = pstrdup(value);
 	else if (strcmp(name, "max_response_bytes") == 0)
-		opts->max_response_bytes = (int64) strtod(value, NULL);
+		opts->max_response_bytes = (int64) option_number(odef, value);
 	else if (strcmp(name, "use_remote_estimate") == 0)
 		opts->use_remote_estimate = defGetBoolean(def);
 	else if (strcmp(name, "cache_ttl") == 0)
-		opts->cache_ttl = strtod(value, NULL);
+		opts->cache_ttl = option_number(odef, value);
 	else if (strcmp(name, "query") == 0)
 		opts->query = pstrdup(value);
 }
@@ -340,7 +478,7 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 	ListCell   *lc;
 
 	opts->base_url = ARXIV_DEFAULT_BASE_URL;
-	opts->request_interval = 3.0;
+	opts->request_interval = ARXIV_MIN_REQUEST_INTERVAL;
 	opts->page_size = 1000;
 	opts->timeout = 60.0;
 	opts->max_retries = 3;
@@ -351,10 +489,32 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 	opts->use_remote_estimate = false;
 	opts->query = NULL;
 
+	/*
+	 * The API speaks UTF-8: the terms of a query in another encoding would
+	 * be sent as other bytes than they mean.  Refuse before any request.
+	 */
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("arxiv_fdw requires a database with encoding UTF8"),
+				 errdetail("Database \"%s\" has encoding %s.",
+						   get_database_name(MyDatabaseId),
+						   GetDatabaseEncodingName()),
+				 errhint("Create the database with ENCODING 'UTF8' (from template0) to use arXiv tables.")));
+
 	foreach(lc, server->options)
-		apply_option(opts, (DefElem *) lfirst(lc));
+		apply_option(opts, (DefElem *) lfirst(lc), ForeignServerRelationId);
 	foreach(lc, table->options)
-		apply_option(opts, (DefElem *) lfirst(lc));
+		apply_option(opts, (DefElem *) lfirst(lc), ForeignTableRelationId);
+
+	/*
+	 * Defense in depth: whatever the catalog says (options written before
+	 * this check existed), requests to arXiv keep arXiv's interval.  The
+	 * rate limiter enforces the same floor by host.
+	 */
+	if (opts->request_interval < ARXIV_MIN_REQUEST_INTERVAL &&
+		arxiv_url_is_arxiv(opts->base_url))
+		opts->request_interval = ARXIV_MIN_REQUEST_INTERVAL;
 }
 
 /*

@@ -1,32 +1,44 @@
 /*-------------------------------------------------------------------------
  *
  * ratelimit.c
- *	  One request at a time, spaced by request_interval, per arXiv host,
- *	  for all sessions of the cluster together.
+ *	  One request at a time, spaced by request_interval, per host, for all
+ *	  sessions of the cluster together.
  *
  * arXiv's Terms of Use count requests per user, not per connection, so the
  * sessions of a cluster must share one budget.  This must work after a plain
- * CREATE EXTENSION, without shared_preload_libraries, so the shared state is
- * two small files per host in the data directory:
+ * CREATE EXTENSION, without shared_preload_libraries, so it is built from
+ * what the core always has:
  *
- *	- the slot file hands out start times in arrival order: a session takes
- *	  the next free slot (interval after the last one handed out) under a
- *	  short lock, and sleeps until it.  This makes waiting first-come,
- *	  first-served, so a session paging through a long scan cannot starve
- *	  the others, and a cancelled waiter leaves only an unused slot behind.
- *	- the connection file is locked for the whole request ("one connection
- *	  at a time") and holds when the last request started, so that even a
- *	  request delayed past its slot keeps the interval to the previous one.
+ *	- the queue is a heavyweight lock of the lock manager, one per host key,
+ *	  in no database (so all databases share it): its waiters are served in
+ *	  arrival order, waiting is interruptible (cancel, statement_timeout,
+ *	  lock_timeout), shows in pg_locks and pg_stat_activity, and a waiter
+ *	  that is cancelled or dies leaves nothing behind;
+ *	- a small file per host key in the data directory holds the start time
+ *	  of the last request, and nothing else.  It is read and written only by
+ *	  the lock's holder, and written when a request starts.
  *
- * Locks are taken with LOCK_NB in a loop so that waiting stays
- * interruptible; the kernel releases them if the backend dies.
+ * Hosts are keyed by arxiv_url_key: every arXiv host is one key, with the
+ * floor ARXIV_MIN_REQUEST_INTERVAL whatever the options say.
+ *
+ * Fairness: a request waits max(its own request_interval, the floor) after
+ * the last request to the host, and never writes its interval into the
+ * shared state, so one server's interval cannot delay another server's
+ * requests.  The holder of the lock sleeps there (keeping its place in the
+ * queue) only for a wait every request needs anyway: up to the floor, or its
+ * whole interval when that is no longer than arXiv's 3 s.  A longer wait is
+ * done without the lock, letting others pass; it ends at the latest one own
+ * interval after the request began waiting, so a busy host cannot starve it.
+ *
+ * The host is released as soon as the transfer ends: parsing the body and
+ * converting entries (domains, input functions: user-defined code) happen
+ * after the release.
  *
  *-------------------------------------------------------------------------
  */
 #include "arxiv_fdw.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -34,10 +46,12 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
-#include "storage/latch.h"
-#include "utils/wait_event.h"
+#include "storage/lock.h"
 
 #define RATELIMIT_DIR "arxiv_fdw"
+
+/* the fourth field of the lock tags: user advisory locks use 1 and 2 */
+#define RATELIMIT_LOCK_CLASS 0x4158
 
 /*
  * arXiv measures on its own clock, after network jitter, and must never see
@@ -45,12 +59,17 @@
  */
 #define INTERVAL_MARGIN 0.05
 
-static int	held_fd = -1;		/* the connection file, while we hold it */
-static bool held_locked = false;
-static double held_since = -1;	/* when our request started; -1: not yet */
+static bool lock_held = false;
+static LOCKTAG held_tag;
+
+static uint64
+key_hash(const char *key)
+{
+	return hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
+}
 
 static int
-open_host_file(const char *host, const char *kind)
+open_time_file(const char *key)
 {
 	char		path[MAXPGPATH];
 	int			fd;
@@ -59,9 +78,9 @@ open_host_file(const char *host, const char *kind)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not create directory \"%s\": %m", RATELIMIT_DIR)));
-	/* data directory relative, one file of each kind per host */
-	snprintf(path, sizeof(path), "%s/host-%08x.%s", RATELIMIT_DIR,
-			 hash_bytes((const unsigned char *) host, strlen(host)), kind);
+	/* data directory relative, one file per host key */
+	snprintf(path, sizeof(path), "%s/host-%016llx.last", RATELIMIT_DIR,
+			 (unsigned long long) key_hash(key));
 	fd = OpenTransientFile(path, O_RDWR | O_CREAT | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
@@ -85,30 +104,16 @@ spacing(double interval)
 	return interval > 0 ? interval + INTERVAL_MARGIN : 0;
 }
 
-/* Lock fd exclusively, waiting interruptibly. */
-static void
-lock_interruptibly(int fd)
-{
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0)
-	{
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not lock an arxiv_fdw rate-limit file: %m")));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 5L, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
-}
-
+/* When the last request to the host started; 0 if never. */
 static double
-read_time(int fd)
+read_last(const char *key)
 {
+	int			fd = open_time_file(key);
 	double		t = 0;
 
-	if (pread(fd, &t, sizeof(t), 0) != sizeof(t))
+	if (pread(fd, &t, sizeof(t), 0) != sizeof(t) || !(t > 0))
 		t = 0;
+	CloseTransientFile(fd);
 	/* a time far ahead means the clock went back: do not wait for it */
 	if (t > now_seconds() + 3600)
 		t = 0;
@@ -116,79 +121,79 @@ read_time(int fd)
 }
 
 static void
-write_time(int fd, double t)
+write_last(const char *key, double t)
 {
+	int			fd = open_time_file(key);
+
 	if (pwrite(fd, &t, sizeof(t), 0) != sizeof(t))
 		ereport(WARNING,
 				(errcode_for_file_access(),
 				 errmsg("could not update an arxiv_fdw rate-limit file: %m")));
+	CloseTransientFile(fd);
 }
 
-/*
- * Take the next free start time for host, in arrival order.  On an error
- * (a cancel while waiting for the lock), transaction abort closes the file
- * and so releases the lock.
- */
-static double
-reserve_slot(const char *host, double interval)
+static void
+sleep_until(double t)
 {
-	int			fd = open_host_file(host, "slots");
-	double		slot;
+	double		now = now_seconds();
 
-	lock_interruptibly(fd);
-	slot = Max(now_seconds(), read_time(fd) + spacing(interval));
-	write_time(fd, slot);
-	CloseTransientFile(fd);		/* releases the lock */
-	return slot;
+	if (t > now)
+		arxiv_interruptible_sleep(t - now);
 }
 
 /*
- * Wait until this session may send the next request to host, and hold the
- * host's connection until arxiv_ratelimit_release.  Returns the seconds
+ * Wait until this session may send the next request to the host of key,
+ * and hold the host until arxiv_ratelimit_release.  Returns the seconds
  * waited.  Interruptible; the caller must call arxiv_ratelimit_release on
  * every path (PG_FINALLY), also when this throws.
  */
 double
-arxiv_ratelimit_acquire(const char *host, double interval)
+arxiv_ratelimit_acquire(const char *key, double interval)
 {
 	double		start = now_seconds();
-	double		not_before;
+	double		floor = strcmp(key, ARXIV_RATELIMIT_KEY) == 0 ?
+		ARXIV_MIN_REQUEST_INTERVAL : 0;
+	double		own = spacing(Max(interval, floor));
+	double		hold = own <= spacing(ARXIV_MIN_REQUEST_INTERVAL) ?
+		own : spacing(floor);
+	uint64		h = key_hash(key);
+	double		now;
 
-	Assert(held_fd < 0);
-	held_since = -1;
-	if (interval > 0)
+	Assert(!lock_held);
+	SET_LOCKTAG_ADVISORY(held_tag, InvalidOid, (uint32) (h >> 32), (uint32) h,
+						 RATELIMIT_LOCK_CLASS);
+	for (;;)
 	{
-		double		slot = reserve_slot(host, interval);
+		double		last;
+		double		not_before;
 
-		if (slot > now_seconds())
-			arxiv_interruptible_sleep(slot - now_seconds());
+		(void) LockAcquire(&held_tag, ExclusiveLock, false, false);
+		lock_held = true;
+		last = read_last(key);
+		/* every request waits this long after the last: keep our place */
+		sleep_until(last + hold);
+		not_before = Min(last + own, start + own);
+		now = now_seconds();
+		if (now >= not_before)
+			break;
+		/* the rest of our own interval is ours alone: let others pass */
+		arxiv_ratelimit_release();
+		sleep_until(not_before);
 	}
-	held_fd = open_host_file(host, "lock");
-	lock_interruptibly(held_fd);
-	held_locked = true;
-	not_before = read_time(held_fd) + spacing(interval);
-	if (not_before > now_seconds())
-		arxiv_interruptible_sleep(not_before - now_seconds());
-	held_since = now_seconds();
-	return held_since - start;
+	write_last(key, now);
+	return now - start;
 }
 
 /*
- * Release the connection taken by arxiv_ratelimit_acquire.  Only a request
- * that started records its start time: a waiter cancelled before that
- * leaves the file as it found it.  Safe to call when nothing is held.
+ * Release the host taken by arxiv_ratelimit_acquire.  Safe to call when
+ * nothing is held (a waiter cancelled in the lock queue holds nothing: the
+ * transaction's abort takes it out of the queue).
  */
 void
-arxiv_ratelimit_release(double interval)
+arxiv_ratelimit_release(void)
 {
-	if (held_fd < 0)
+	if (!lock_held)
 		return;
-	if (held_locked && held_since >= 0)
-		write_time(held_fd, held_since);
-	if (held_locked)
-		(void) flock(held_fd, LOCK_UN);
-	CloseTransientFile(held_fd);
-	held_fd = -1;
-	held_locked = false;
-	held_since = -1;
+	lock_held = false;
+	(void) LockRelease(&held_tag, ExclusiveLock, false);
 }

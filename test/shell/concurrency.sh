@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Concurrency: arXiv allows one request per request_interval for all sessions
-# of a cluster together, one connection at a time (src/ratelimit.c serializes
-# them with an flock'd file per host in the data directory).
+# of a cluster together, one connection at a time (src/ratelimit.c queues
+# them on a lock-manager lock per host and keeps the last start in a file).
 #
 # Phase 1: 10 sessions start together, each running 3 queries that page
 # (page_size 50, 1-4 pages each), with request_interval 0.5 s.  The mock's
@@ -10,7 +10,7 @@
 # violation.  The 0.05 s margin absorbs the delay between the backend taking
 # its slot (its clock) and the mock seeing the request (its clock): connection
 # set-up and thread scheduling on localhost, under 10 ms in practice (the
-# extension now adds 50 ms of its own on top of the interval).
+# extension adds 50 ms of its own on top of the interval).
 # Asserts: interval_violations == 0, max_concurrent == 1, every session
 # completes all its queries with the right number of rows (each session's
 # queries, requests and longest rate-limit wait are printed), and the wall
