@@ -120,6 +120,18 @@ SELECT count(*) FROM ar_copy;
 DROP MATERIALIZED VIEW ar_recent;
 \! python3 test/mock/mockctl reset
 
+-- a listing is kept once its scan asked for every page it will ask for:
+-- under a LIMIT, the pages that gave the Limit its rows; a scan stopped
+-- earlier (a cursor closed after two rows) keeps nothing
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM papers WHERE category = 'cs.OS' LIMIT 5;
+FETCH 2 FROM c;
+CLOSE c;
+COMMIT;
+SELECT count(*) FROM (SELECT id FROM papers WHERE category = 'cs.OS' LIMIT 5) s;
+SELECT count(*) FROM (SELECT id FROM papers WHERE category = 'cs.OS' LIMIT 5) s;
+\! python3 test/mock/mockctl count
+
 -- replays are held to max_response_bytes as responses are: a cached page
 -- larger than it is not replayed
 :q;

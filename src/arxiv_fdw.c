@@ -261,6 +261,7 @@ typedef struct ArxivScanState
 	/* the response cache: a scan replays one listing or fetches it all */
 	Oid			role;			/* whose cache: the role checked for the table */
 	bool		fresh_only;		/* never replay (scan_fresh_only) */
+	bool		has_filter;		/* the plan checks conditions on our rows */
 	bool		cache_decided;	/* replay or fetch, chosen at the first page */
 	ArxivCacheReader *cache_reader; /* the listing being replayed, or NULL */
 	ArxivCacheWriter *cache_writer; /* the listing being cached, or NULL */
@@ -1177,6 +1178,7 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	arxiv_url_host(ss->opts.base_url, ss->host, sizeof(ss->host));
 	ss->role = scan_role(node);
 	ss->fresh_only = scan_fresh_only(estate);
+	ss->has_filter = fsplan->scan.plan.qual != NIL;
 
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "arxiv_fdw scan",
@@ -1728,9 +1730,9 @@ listing_key(ArxivScanState *ss, const char *url, const char *postfields)
 
 	initStringInfo(&key);
 	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
-	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d\n",
+	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
 					 (int) ss->kind, ss->opts.page_size, ss->fetch_limit,
-					 ss->conv == NULL);
+					 ss->conv == NULL, ss->has_filter);
 	if (ss->kind == UPPER_LIMIT)
 		appendStringInfo(&key, "limit " INT64_FORMAT " offset " INT64_FORMAT " local %d\n",
 						 ss->limit_count, ss->limit_offset, ss->local_qual != NULL);
@@ -2309,8 +2311,20 @@ arxivEndForeignScan(ForeignScanState *node)
 {
 	ArxivScanState *ss = node->fdw_state;
 
-	if (ss != NULL)
-		MemoryContextDelete(ss->scan_cxt);
+	if (ss == NULL)
+		return;
+
+	/*
+	 * A scan under a LIMIT the planner knows (fetch_limit) ends once the
+	 * Limit node has its rows.  Without a filter of ours above it, that is
+	 * when fetch_limit rows were handed out: the pages up to there are
+	 * all a scan with the same key ever asks for.
+	 */
+	if (ss->cache_writer != NULL && ss->kind == UPPER_NONE &&
+		ss->fetch_limit >= 0 && !ss->has_filter &&
+		ss->returned - (ss->nrows - ss->next_row) >= ss->fetch_limit)
+		finish_listing(ss);
+	MemoryContextDelete(ss->scan_cxt);
 }
 
 /* ---------------------------------------------------------------------
