@@ -76,7 +76,8 @@ static bool arxiv_progress = false;
 /*
  * arxiv_fdw.response_cache: off makes scans ignore cached responses (fresh
  * responses are still stored).  A cache-table refresh turns it off, since
- * it exists to see what changed since the last look.
+ * it exists to see what changed since the last look; scans that write what
+ * they read ignore cached responses anyway (see scan_fresh_only).
  */
 static bool arxiv_response_cache = true;
 
@@ -95,6 +96,7 @@ _PG_init(void)
 							 "When off, scans do not use cached responses (they still store fresh ones); the server option cache_ttl sets how long they stay fresh.",
 							 &arxiv_response_cache, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	arxiv_cache_init();
 	MarkGUCPrefixReserved("arxiv_fdw");
 }
 
@@ -109,6 +111,7 @@ typedef struct ArxivPlanState
 	List	   *exprs;			/* value expressions of the trees */
 	bool		restricts;		/* the request is not "all of arXiv" */
 	int			id_count;		/* ids in the id condition, -1 if none */
+	Oid			role;			/* whose response cache and estimates */
 } ArxivPlanState;
 
 /* what a path (and its plan) adds to the pushed conditions */
@@ -255,7 +258,14 @@ typedef struct ArxivScanState
 	AtomStatus	parse_status;
 	bool		sink_failed;
 	bool		stop_seen;		/* a row past the "updated" bound */
-	ArxivCacheWriter *cache_writer; /* response being cached, or NULL */
+	/* the response cache: a scan replays one listing or fetches it all */
+	Oid			role;			/* whose cache: the role checked for the table */
+	bool		fresh_only;		/* never replay (scan_fresh_only) */
+	bool		has_filter;		/* the plan checks conditions on our rows */
+	bool		cache_decided;	/* replay or fetch, chosen at the first page */
+	ArxivCacheReader *cache_reader; /* the listing being replayed, or NULL */
+	ArxivCacheWriter *cache_writer; /* the listing being cached, or NULL */
+	bool		replayed;		/* a page of this listing came from the cache */
 	struct BodyChunk *body;		/* a transfer's body, parsed after it */
 	struct BodyChunk *body_last;
 	bool		body_oom;		/* a chunk could not be kept */
@@ -344,6 +354,7 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 							  &ps->exprs);
 	ps->restricts = arxiv_tree_restricts(ps->pushed, ps->opts.query);
 	ps->id_count = arxiv_tree_id_count(ps->pushed, ps->exprs);
+	ps->role = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
 	baserel->fdw_private = ps;
 
 	/*
@@ -1094,6 +1105,47 @@ setup_converter(ForeignScanState *node, ArxivScanState *ss, List *attrs)
 	ss->conv = arxiv_converter_create(tupdesc, fields);
 }
 
+/*
+ * The role whose privileges the scan runs with (the owner of a view the
+ * table is read through): the response cache and the learned estimates are
+ * per role, so that no role sees what another searched for.
+ */
+static Oid
+scan_role(ForeignScanState *node)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	Oid			userid;
+
+#if PG_VERSION_NUM >= 160000
+	userid = fsplan->checkAsUser;
+#else
+	int			rtindex = fsplan->scan.scanrelid > 0 ? fsplan->scan.scanrelid
+		: bms_next_member(fsplan->fs_relids, -1);
+
+	userid = exec_rt_fetch(rtindex, node->ss.ps.state)->checkAsUser;
+#endif
+	return OidIsValid(userid) ? userid : GetUserId();
+}
+
+/*
+ * Scans whose rows are stored never replay cached responses: REFRESH and
+ * CREATE MATERIALIZED VIEW (they run as security-restricted operations),
+ * and statements that write (INSERT ... SELECT, as the cache refreshes run,
+ * UPDATE, DELETE, MERGE, or a SELECT with a data-modifying WITH).  What
+ * they keep must be arXiv as it is now, not as it was up to cache_ttl ago.
+ * Their fresh responses are still cached for the queries that follow.
+ * Plain SELECTs (CREATE TABLE AS included) may replay.
+ */
+static bool
+scan_fresh_only(EState *estate)
+{
+	PlannedStmt *stmt = estate->es_plannedstmt;
+
+	return InSecurityRestrictedOperation() ||
+		(stmt != NULL &&
+		 (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE));
+}
+
 static void
 arxivBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -1127,6 +1179,9 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 	setup_converter(node, ss, list_nth(priv, FSP_NEEDED_ATTRS));
 	(void) arxiv_url_key(ss->opts.base_url, ss->host, sizeof(ss->host));
+	ss->role = scan_role(node);
+	ss->fresh_only = scan_fresh_only(estate);
+	ss->has_filter = fsplan->scan.plan.qual != NIL;
 
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "arxiv_fdw scan",
@@ -1266,6 +1321,10 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	ss->prev_ids = ss->cur_ids = NULL;
 	ss->ids_cxt[0] = ss->ids_cxt[1] = NULL;
 	ss->total_learned = false;
+	ss->cache_decided = false;	/* their files went with scan_cxt */
+	ss->cache_reader = NULL;
+	ss->cache_writer = NULL;
+	ss->replayed = false;
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
@@ -1630,7 +1689,6 @@ start_page(ArxivScanState *ss)
 	ss->entry_error = NULL;
 	ss->sink_failed = false;
 	ss->stop_seen = false;
-	ss->cache_writer = NULL;
 	ss->cur_ids = NULL;			/* its context is reset when re-created */
 	ss->body = ss->body_last = NULL;
 	ss->body_oom = false;
@@ -1668,8 +1726,80 @@ count_attempt(ArxivScanState *ss, FetchResult *fr, bool network,
 }
 
 /*
- * Answer the page from the response cache, if a fresh and valid copy is
- * there.  A copy that does not judge OK is ignored (the network decides).
+ * What decides the pages a scan asks for, given the pages it receives: the
+ * key of its listing in the response cache (with the role).  A scan that
+ * replays a listing written under the same key asks for exactly the pages
+ * the writer asked for, in the same order, and stops where the writer
+ * stopped (see finish_listing).
+ */
+static char *
+listing_key(ArxivScanState *ss, const char *url, const char *postfields)
+{
+	StringInfoData key;
+	ListCell   *lc;
+
+	initStringInfo(&key);
+	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
+	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
+					 (int) ss->kind, ss->opts.page_size, ss->fetch_limit,
+					 ss->conv == NULL, ss->has_filter);
+	if (ss->kind == UPPER_LIMIT)
+		appendStringInfo(&key, "limit " INT64_FORMAT " offset " INT64_FORMAT " local %d\n",
+						 ss->limit_count, ss->limit_offset, ss->local_qual != NULL);
+	if (ss->req.has_updated_lo)
+		appendStringInfo(&key, "updated >= " INT64_FORMAT "\n",
+						 (int64) ss->req.updated_lo);
+	if (ss->req.has_updated_hi)
+		appendStringInfo(&key, "updated <= " INT64_FORMAT "\n",
+						 (int64) ss->req.updated_hi);
+	foreach(lc, ss->req.ids)
+		appendStringInfo(&key, "%s,", (char *) lfirst(lc));
+	return key.data;
+}
+
+/*
+ * At the scan's first page: replay a cached listing of it, if a fresh one
+ * exists and the scan may; otherwise fetch every page and cache them as a
+ * new listing.  Both live in scan_cxt, reset when the scan restarts.
+ */
+static void
+decide_cache(ArxivScanState *ss, const char *url, const char *postfields)
+{
+	MemoryContext oldcxt;
+	char	   *key;
+
+	ss->cache_decided = true;
+	if (ss->opts.cache_ttl <= 0)
+		return;
+	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	key = listing_key(ss, url, postfields);
+	if (arxiv_response_cache && !ss->fresh_only)
+		ss->cache_reader = arxiv_cache_open(ss->scan_cxt, ss->role, key,
+											ss->opts.cache_ttl);
+	if (ss->cache_reader == NULL)
+		ss->cache_writer = arxiv_cache_begin(ss->scan_cxt, ss->role, key,
+											 ss->opts.cache_ttl);
+	pfree(key);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * The scan will ask for no more pages: keep the listing it fetched.  Only
+ * then, so that a replay never runs out of pages and has to continue with
+ * fresh ones (a listing captured at another time).
+ */
+static void
+finish_listing(ArxivScanState *ss)
+{
+	arxiv_cache_commit(ss->cache_writer);
+	ss->cache_writer = NULL;
+}
+
+/*
+ * Answer the page from the listing being replayed.  At the first page, a
+ * listing that does not answer it is dropped and the scan fetches every
+ * page itself; later, it cannot be (the earlier pages came from the
+ * listing), so the scan fails instead, and the listing is removed.
  */
 static bool
 fetch_from_cache(ArxivScanState *ss, const char *url, const char *postfields,
@@ -1677,22 +1807,47 @@ fetch_from_cache(ArxivScanState *ss, const char *url, const char *postfields,
 {
 	ArxivHttpResult hr;
 	List	   *tail_before = list_copy(ss->tail);
+	ArxivReplayStatus status;
+	bool		first = !ss->replayed;
 
 	memset(&hr, 0, sizeof(hr));
 	hr.retry_after = -1;
 	start_page(ss);
-	if (!arxiv_cache_replay(url, postfields, ss->opts.cache_ttl, parse_sink,
-							ss, &hr.bytes))
-		return false;
+	status = arxiv_cache_replay(ss->cache_reader, url, postfields,
+								ss->opts.max_response_bytes, parse_sink, ss,
+								&hr.bytes);
 	hr.status = 200;
-	if (judge_response(ss, &hr, fr) != FETCH_OK)
+	hr.too_large = status == REPLAY_TOO_LARGE;
+	if (status == REPLAY_OK && judge_response(ss, &hr, fr) == FETCH_OK)
 	{
-		ss->tail = tail_before;
-		return false;
+		ss->cache_hits++;
+		ss->replayed = true;
+		count_attempt(ss, fr, false, 0, 0, false);
+		return true;
 	}
-	ss->cache_hits++;
-	count_attempt(ss, fr, false, 0, 0, false);
-	return true;
+	ss->tail = tail_before;
+	if (!first)
+	{
+		if (status != REPLAY_TOO_LARGE)
+			arxiv_cache_discard(ss->cache_reader);
+		ereport(ERROR,
+				(errcode(status == REPLAY_TOO_LARGE ? ERRCODE_FDW_ERROR
+						 : ERRCODE_DATA_CORRUPTED),
+				 status == REPLAY_TOO_LARGE
+				 ? errmsg("cached response larger than max_response_bytes (" INT64_FORMAT ")",
+						  ss->opts.max_response_bytes)
+				 : errmsg("cached arXiv listing does not answer request %s", url),
+				 errdetail("The earlier pages of this scan came from the response cache; a fresh page would not continue the same listing."),
+				 errhint("Run the query again: the cached listing was removed, or set \"arxiv_fdw.response_cache\" to off.")));
+	}
+	/* nothing came from it yet: fetch every page fresh, and cache them */
+	ss->cache_reader = NULL;
+	ss->cache_writer = arxiv_cache_begin(ss->scan_cxt, ss->role,
+										 listing_key(ss, url, postfields),
+										 ss->opts.cache_ttl);
+	memset(fr, 0, sizeof(*fr));
+	fr->retry_after = -1;
+	return false;
 }
 
 /*
@@ -1708,7 +1863,7 @@ learn_total(ArxivScanState *ss)
 		ss->req.search_query == NULL || ss->req.ids != NIL ||
 		ss->window_query != NULL)
 		return;
-	arxiv_learned_store(ss->opts.base_url, ss->req.search_query,
+	arxiv_learned_store(ss->role, ss->opts.base_url, ss->req.search_query,
 						atom_parser_info(ss->parser)->total_results);
 	ss->total_learned = true;
 }
@@ -1778,8 +1933,9 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	List	   *tail_before = list_copy(ss->tail);
 	double		waited = 0;
 
-	if (attempt == 0 && ss->opts.cache_ttl > 0 && arxiv_response_cache &&
-		fetch_from_cache(ss, url, postfields, fr))
+	if (!ss->cache_decided)
+		decide_cache(ss, url, postfields);
+	if (ss->cache_reader != NULL && fetch_from_cache(ss, url, postfields, fr))
 		return FETCH_OK;
 
 	start_page(ss);
@@ -1788,8 +1944,7 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	if (ss->body_cxt == NULL)
 		ss->body_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw body",
 											 ALLOCSET_DEFAULT_SIZES);
-	ss->cache_writer = arxiv_cache_begin(ss->page_cxt, url, postfields,
-										 ss->opts.cache_ttl);
+	arxiv_cache_page_begin(ss->cache_writer, url, postfields);
 
 	PG_TRY();
 	{
@@ -1820,11 +1975,14 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 	ss->bytes += hr.bytes;
 	if (judge_response(ss, &hr, fr) == FETCH_OK)
 	{
-		arxiv_cache_commit(ss->cache_writer);
+		arxiv_cache_page_end(ss->cache_writer, true);
 		learn_total(ss);
 	}
 	else
+	{
+		arxiv_cache_page_end(ss->cache_writer, false);
 		ss->tail = tail_before;	/* the retry will see these rows again */
+	}
 	count_attempt(ss, fr, true, hr.bytes, waited, attempt > 0);
 	return fr->outcome;
 }
@@ -1875,7 +2033,7 @@ learned_estimate(ArxivPlanState *ps)
 	if (req.impossible)
 		return 0;
 	if (req.ids != NIL || req.search_query == NULL ||
-		!arxiv_learned_lookup(ps->opts.base_url, req.search_query,
+		!arxiv_learned_lookup(ps->role, ps->opts.base_url, req.search_query,
 							  ps->opts.cache_ttl, &total))
 		return -1;
 	return total;
@@ -1898,6 +2056,7 @@ remote_estimate(ArxivPlanState *ps)
 		return list_length(ss->req.ids);
 
 	ss->opts = ps->opts;
+	ss->role = ps->role;
 	ss->scan_cxt = AllocSetContextCreate(CurrentMemoryContext, "arxiv_fdw estimate",
 										 ALLOCSET_DEFAULT_SIZES);
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
@@ -1908,7 +2067,10 @@ remote_estimate(ArxivPlanState *ps)
 							NULL, NULL, 0, 1, &postfields);
 	memset(&fr, 0, sizeof(fr));
 	if (fetch_attempt(ss, url, postfields, &fr, 0) == FETCH_OK)
+	{
 		result = atom_parser_info(ss->parser)->total_results;
+		finish_listing(ss);		/* a probe is one page */
+	}
 	else
 		result = -1;
 	MemoryContextDelete(ss->scan_cxt);
@@ -2081,6 +2243,8 @@ fetch_next_page(ArxivScanState *ss)
 	}
 	ss->cur_ids = NULL;
 	advance_cursor(ss, info);
+	if (ss->eof)
+		finish_listing(ss);
 	if (arxiv_progress)
 		ereport(NOTICE,
 				(errmsg("arXiv page %ld of %ld: %ld entries so far, %.1f s waited for the rate limit",
@@ -2129,6 +2293,7 @@ count_row(ArxivScanState *ss, TupleTableSlot *slot)
 		ss->fetch_limit = 1;
 		fetch_next_page(ss);
 		count = ss->total;
+		finish_listing(ss);		/* one page is all a count asks for */
 	}
 	else
 	{
@@ -2159,7 +2324,12 @@ limit_row(ForeignScanState *node, ArxivScanState *ss, TupleTableSlot *slot)
 	for (;;)
 	{
 		if (ss->limit_count >= 0 && ss->emitted >= ss->limit_count)
+		{
+			/* without local conditions, where it stops depends on the key */
+			if (ss->local_qual == NULL)
+				finish_listing(ss);
 			return ExecClearTuple(slot);
+		}
 		slot = next_entry_row(ss, slot);	/* TupIsNull evaluates twice */
 		if (TupIsNull(slot))
 			return slot;
@@ -2224,8 +2394,20 @@ arxivEndForeignScan(ForeignScanState *node)
 {
 	ArxivScanState *ss = node->fdw_state;
 
-	if (ss != NULL)
-		MemoryContextDelete(ss->scan_cxt);
+	if (ss == NULL)
+		return;
+
+	/*
+	 * A scan under a LIMIT the planner knows (fetch_limit) ends once the
+	 * Limit node has its rows.  Without a filter of ours above it, that is
+	 * when fetch_limit rows were handed out: the pages up to there are
+	 * all a scan with the same key ever asks for.
+	 */
+	if (ss->cache_writer != NULL && ss->kind == UPPER_NONE &&
+		ss->fetch_limit >= 0 && !ss->has_filter &&
+		ss->returned - (ss->nrows - ss->next_row) >= ss->fetch_limit)
+		finish_listing(ss);
+	MemoryContextDelete(ss->scan_cxt);
 }
 
 /* ---------------------------------------------------------------------

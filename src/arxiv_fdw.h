@@ -191,19 +191,37 @@ typedef struct ArxivCounters
 	double		rate_limit_wait;	/* seconds */
 } ArxivCounters;
 
+typedef struct ArxivCacheReader ArxivCacheReader;
 typedef struct ArxivCacheWriter ArxivCacheWriter;
+typedef enum ArxivReplayStatus
+{
+	REPLAY_OK,					/* the page was passed to the sink */
+	REPLAY_END,					/* the listing has no more pages */
+	REPLAY_MISMATCH,			/* its next page answers another request */
+	REPLAY_TOO_LARGE			/* its next page exceeds max_response_bytes */
+} ArxivReplayStatus;
+
+extern void arxiv_cache_init(void);
 extern void arxiv_stats_add(const ArxivCounters *delta);
-extern bool arxiv_cache_replay(const char *url, const char *postfields,
-							   double ttl, ArxivSinkFn sink, void *sink_arg,
-							   int64 *bytes);
-extern ArxivCacheWriter *arxiv_cache_begin(MemoryContext cxt, const char *url,
-										   const char *postfields, double ttl);
+extern ArxivCacheReader *arxiv_cache_open(MemoryContext cxt, Oid role,
+										  const char *key, double ttl);
+extern ArxivReplayStatus arxiv_cache_replay(ArxivCacheReader *r, const char *url,
+											const char *postfields,
+											int64 max_bytes, ArxivSinkFn sink,
+											void *sink_arg, int64 *bytes);
+extern void arxiv_cache_discard(ArxivCacheReader *r);
+extern ArxivCacheWriter *arxiv_cache_begin(MemoryContext cxt, Oid role,
+										   const char *key, double ttl);
+extern void arxiv_cache_page_begin(ArxivCacheWriter *w, const char *url,
+								   const char *postfields);
 extern void arxiv_cache_write(ArxivCacheWriter *w, const char *data, size_t len);
+extern void arxiv_cache_page_end(ArxivCacheWriter *w, bool keep);
 extern void arxiv_cache_commit(ArxivCacheWriter *w);
-extern void arxiv_learned_store(const char *base_url, const char *search_query,
-								int64 total);
-extern bool arxiv_learned_lookup(const char *base_url, const char *search_query,
-								 double ttl, int64 *total);
+extern void arxiv_learned_store(Oid role, const char *base_url,
+								const char *search_query, int64 total);
+extern bool arxiv_learned_lookup(Oid role, const char *base_url,
+								 const char *search_query, double ttl,
+								 int64 *total);
 
 /* convert.c */
 typedef struct ArxivConverter ArxivConverter;
