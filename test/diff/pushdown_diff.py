@@ -198,10 +198,13 @@ class Pools:
         cur.execute("""SELECT id FROM corpus WHERE categories && %s ORDER BY id""", (RESTRICT_CATS[:6],))
         ids = [r[0] for r in cur.fetchall()]
         self.ids = ids[::max(1, len(ids) // 300)]
-        # old-style ids; not those with a subject class (math.AP/0301001):
-        # the mock's id_list refuses them (HTTP 400), which is its own bug
+        # old-style ids, without and with a subject class (math.AP/0301001,
+        # cond-mat.mes-hall/0101001)
         cur.execute("SELECT id FROM corpus WHERE id ~ '^[a-z-]+/' ORDER BY id LIMIT 40")
         self.ids += [r[0] for r in cur.fetchall()][::4]
+        cur.execute("SELECT id FROM corpus WHERE id ~ '^[a-z-]+[.][A-Za-z-]+/' ORDER BY id")
+        sub = [r[0] for r in cur.fetchall()]
+        self.ids += sub[::max(1, len(sub) // 10)]
         self.bad_ids = ["2601.99999", "0704.0001", "hep-th/9999999", "abc", "2301.1", "",
                         "2605.09735,2603.11438", "2605.09735v0", "1234.12345"]
         cur.execute("""SELECT a FROM corpus, unnest(authors) a WHERE categories && %s

@@ -546,6 +546,22 @@ class T04IdList(unittest.TestCase):
         for r in rows:
             self.assertLess(r["published"], "2007-04-01")
 
+    def test_old_style_subject_class(self):
+        # archive.subject/YYMMNNN with a subject class longer than two
+        # letters (cond-mat.mes-hall/0101001) is a valid id, as math.AP/... is
+        subj = [r["id"] for r in dump() if re.match(r"[a-z\-]+\.[a-z]{3,}", r["id"])]
+        two = [r["id"] for r in dump() if re.match(r"[a-z\-]+\.[A-Z]{2}/", r["id"])]
+        self.assertTrue(subj and two)
+        some = subj[:3] + two[:2]
+        st, root, _ = feed(id_list=",".join(some))
+        self.assertEqual(st, 200)
+        self.assertEqual(sorted(strip_v(x) for x in entry_ids(root)), sorted(some))
+        st, root, _ = feed(id_list=subj[0] + "v1")
+        self.assertEqual(entry_ids(root), [subj[0] + "v1"])
+        for bad in ("cond-mat.mes-hall/01010", "cond-mat.mes-hall/0101001v0", "cond-mat./0101001"):
+            st, root, _ = feed(id_list=bad)
+            self.assertEqual(st, 400, bad)
+
     def test_with_query(self):
         ids = [r["id"] for r in dump()[:400]]
         os_ids = {r["id"] for r in dump()[:400] if "cs.OS" in parse_pg_array(r["categories"])}
