@@ -140,7 +140,48 @@ def top_remote(node, params):
 
 def top_local(node):
     s = node.local_sql()
-    return s[1:-1] if isinstance(node, Op) and node.op != "NOT" else s
+    s = s[1:-1] if isinstance(node, Op) and node.op != "NOT" else s
+    if contradictory(node):
+        return "false AND " + s
+    return s
+
+
+# The planner's equivalence classes: a conjunct `col = const` at the top
+# level of the WHERE clause (after AND flattening and NOT push-down, as
+# eval_const_expressions does) puts col and const in one class, and two
+# distinct constants in one class make the clause constant false (a
+# One-Time Filter: false), whatever col's "listed in" meaning is.
+# `col IN (x)` with one value is `col = x`; `NOT (col <> x)` is `col = x`;
+# `col = ANY (ARRAY[x])` is not an equality.  NULL constants are left out:
+# `col = NULL` is NULL anyway.
+
+EQ_COLS = ("category", "author", "search")
+
+
+def top_equalities(node, neg=False):
+    """[(column, value)] of the filter-column equalities the planner sees at
+    the top level of the condition node."""
+    if isinstance(node, Op):
+        if node.op == "NOT":
+            return top_equalities(node.kids[0], not neg)
+        if (node.op == "AND") != neg:      # AND, or NOT (OR) = AND of the NOTs
+            return [e for k in node.kids for e in top_equalities(k, neg)]
+        return []
+    if len(node.consts) != 1 or node.consts[0].value is None or isinstance(node.consts[0].value, list):
+        return []
+    for col in EQ_COLS:
+        eq, ne = ([col + " = {0}", col + " IN ({0})"], [col + " <> {0}", col + " NOT IN ({0})"])
+        if node.tmpl in (ne if neg else eq):
+            return [(col, node.consts[0].value)]
+    return []
+
+
+def contradictory(node):
+    """Two distinct constants equal to one filter column at the top level."""
+    vals = {}
+    for col, v in top_equalities(node):
+        vals.setdefault(col, set()).add(v)
+    return any(len(vs) > 1 for vs in vals.values())
 
 
 # local meaning of the filter columns, one value at a time (NULL stays NULL)
@@ -198,10 +239,13 @@ class Pools:
         cur.execute("""SELECT id FROM corpus WHERE categories && %s ORDER BY id""", (RESTRICT_CATS[:6],))
         ids = [r[0] for r in cur.fetchall()]
         self.ids = ids[::max(1, len(ids) // 300)]
-        # old-style ids; not those with a subject class (math.AP/0301001):
-        # the mock's id_list refuses them (HTTP 400), which is its own bug
+        # old-style ids, without and with a subject class (math.AP/0301001,
+        # cond-mat.mes-hall/0101001)
         cur.execute("SELECT id FROM corpus WHERE id ~ '^[a-z-]+/' ORDER BY id LIMIT 40")
         self.ids += [r[0] for r in cur.fetchall()][::4]
+        cur.execute("SELECT id FROM corpus WHERE id ~ '^[a-z-]+[.][A-Za-z-]+/' ORDER BY id")
+        sub = [r[0] for r in cur.fetchall()]
+        self.ids += sub[::max(1, len(sub) // 10)]
         self.bad_ids = ["2601.99999", "0704.0001", "hep-th/9999999", "abc", "2301.1", "",
                         "2605.09735,2603.11438", "2605.09735v0", "1234.12345"]
         cur.execute("""SELECT a FROM corpus, unnest(authors) a WHERE categories && %s
@@ -644,8 +688,13 @@ class JoinCase:
         else:
             self.what = "p.id"
             self.join = "jt JOIN papers p ON p.category = jt.cat"
-            self.local = ("SELECT c.id FROM jt JOIN corpus c ON jt.cat = ANY (c.categories) WHERE (%s)%s" % (
-                top_local(self.node), " AND jt.k <= %d" % sel if sel else ""))
+            # jt.cat joins the class of p.category: with a constant c there,
+            # the planner applies jt.cat = c (and papers' category = c) and
+            # drops the join clause
+            consts = [v for col, v in top_equalities(self.node) if col == "category"]
+            on = "jt.cat = %s" % quote(consts[0]) if consts else "jt.cat = ANY (c.categories)"
+            self.local = ("SELECT c.id FROM jt JOIN corpus c ON %s WHERE (%s)%s" % (
+                on, top_local(self.node), " AND jt.k <= %d" % sel if sel else ""))
             self.literal_where = None
         self.remote = "SELECT %s FROM %s WHERE %s" % (self.what, self.join, self.where)
 

@@ -565,7 +565,7 @@ class QueryError(Exception):
 
 
 NEW_ID_RE = re.compile(r"(\d{4})\.(\d{4,5})(?:v(\d+))?")
-OLD_ID_RE = re.compile(r"([a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2}(?:-[a-z]+)?)?)/(\d{7})(?:v(\d+))?")
+OLD_ID_RE = re.compile(r"([a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2,}(?:-[a-z]+)?)?)/(\d{7})(?:v(\d+))?")
 
 
 def parse_id(s):
