@@ -809,7 +809,9 @@ add_count_path(PlannerInfo *root, RelOptInfo *input_rel,
 	Cost		startup;
 	Cost		total;
 
-	if (input_rel->reloptkind != RELOPT_BASEREL || parse->groupClause != NIL ||
+	/* a rel proven empty (WHERE ... AND NULL) was never sized by us */
+	if (ps == NULL || IS_DUMMY_REL(input_rel) ||
+		input_rel->reloptkind != RELOPT_BASEREL || parse->groupClause != NIL ||
 		parse->groupingSets != NIL || parse->havingQual != NULL ||
 		extra->patype != PARTITIONWISE_AGGREGATE_NONE)
 		return;
@@ -980,9 +982,7 @@ arxivGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 						  RelOptInfo *input_rel, RelOptInfo *output_rel,
 						  void *extra)
 {
-	/* a rel proven empty (WHERE ... AND NULL) was never sized by us */
-	if (output_rel->fdw_private != NULL || input_rel->fdw_private == NULL ||
-		IS_DUMMY_REL(input_rel))
+	if (output_rel->fdw_private != NULL)
 		return;
 	if (stage == UPPERREL_GROUP_AGG)
 		add_count_path(root, input_rel, output_rel, extra);
