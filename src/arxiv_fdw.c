@@ -582,6 +582,20 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 	clauses = generate_implied_equalities_for_column(root, baserel,
 													 ec_member_is_id, ps->fields,
 													 baserel->lateral_referencers);
+
+	/*
+	 * An outer join's clause is in no equivalence class.  Its ids bound the
+	 * rows this table contributes when this table is the nullable side (LEFT
+	 * JOIN papers): rows matching no outer row are not needed.
+	 */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (!bms_is_member(baserel->relid, ri->outer_relids) &&
+			arxiv_join_clause_pushable(baserel, ps->fields, ri))
+			clauses = lappend(clauses, ri);
+	}
 	foreach(lc, clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
