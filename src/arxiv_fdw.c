@@ -104,6 +104,7 @@ typedef struct ArxivPlanState
 	ArxivOptions opts;
 	ArxivField *fields;
 	ArxivPushdown pd;			/* of the restriction clauses */
+	bool		filter_join;	/* a filter column is a join key */
 	int			id_count;		/* ids in the id condition, -1 if none */
 } ArxivPlanState;
 
@@ -464,7 +465,8 @@ add_scan_path(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 
 	if (limit > 0)
 		fetched = Min(fetched, limit);
-	estimate_costs(ps, fetched, ps->pd.restricts, &startup, &total);
+	estimate_costs(ps, fetched, ps->pd.restricts && !ps->filter_join,
+				   &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL,
 									 Min(baserel->rows, Max(fetched, 1)),
@@ -486,6 +488,51 @@ ec_member_is_id(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 		fields[var->varattno - 1] == AF_ID;
 }
 
+/* an equivalence member that is "id" or a filter column of rel */
+static bool
+ec_member_is_join_key(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					  EquivalenceMember *em, void *arg)
+{
+	Var		   *var = (Var *) em->em_expr;
+	ArxivField *fields = (ArxivField *) arg;
+	ArxivField	field;
+
+	while (var && IsA(var, RelabelType))
+		var = (Var *) ((RelabelType *) var)->arg;
+	if (var == NULL || !IsA(var, Var) || var->varno != rel->relid ||
+		var->varlevelsup != 0 || var->varattno <= 0)
+		return false;
+	field = fields[var->varattno - 1];
+	return field == AF_ID || field == AF_CATEGORY || field == AF_AUTHOR ||
+		field == AF_SEARCH;
+}
+
+/*
+ * Whether a filter column ("category", "author", "search") is compared
+ * with another table.  Its value in a row is the one the request asked
+ * for, so only a scan that sends the other table's value (a parameterized
+ * path) can evaluate such a join; a join node above the scan would compare
+ * one value where the paper may be listed under several.
+ */
+static bool
+filter_column_joined(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
+{
+	ListCell   *lc;
+
+	foreach(lc, generate_implied_equalities_for_column(root, baserel,
+													   ec_member_is_join_key,
+													   ps->fields,
+													   baserel->lateral_referencers))
+		if (arxiv_mentions_filter_column(baserel, ps->fields,
+										 (Node *) lfirst_node(RestrictInfo, lc)->clause))
+		return true;
+	foreach(lc, baserel->joininfo)
+		if (arxiv_mentions_filter_column(baserel, ps->fields,
+										 (Node *) lfirst_node(RestrictInfo, lc)->clause))
+		return true;
+	return false;
+}
+
 /*
  * Parameterized paths for joins on "id": one request per outer row rather
  * than a scan of everything.  (For many outer rows, id = ANY(ARRAY(SELECT
@@ -498,7 +545,7 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 	ListCell   *lc;
 
 	clauses = generate_implied_equalities_for_column(root, baserel,
-													 ec_member_is_id, ps->fields,
+													 ec_member_is_join_key, ps->fields,
 													 baserel->lateral_referencers);
 	foreach(lc, baserel->joininfo)
 		clauses = lappend(clauses, lfirst(lc));
@@ -513,7 +560,7 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 
 		if (!join_clause_is_movable_to(ri, baserel))
 			continue;
-		if (!arxiv_join_clause_pushable(baserel, ps->fields, ri))
+		if (!arxiv_join_clause_pushable(baserel, ps->fields, ri, false))
 			continue;
 		outer = bms_difference(bms_union(ri->clause_relids, baserel->lateral_relids),
 							   baserel->relids);
@@ -593,7 +640,7 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
 		if (!bms_is_member(baserel->relid, ri->outer_relids) &&
-			arxiv_join_clause_pushable(baserel, ps->fields, ri))
+			arxiv_join_clause_pushable(baserel, ps->fields, ri, true))
 			clauses = lappend(clauses, ri);
 	}
 	foreach(lc, clauses)
@@ -613,7 +660,7 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 		ids = Max(other->tuples, 1);
 		if (ids > 100 * ARXIV_MAX_PAGE_SIZE)
 			continue;
-		estimate_costs(ps, ids, true, &startup, &total);
+		estimate_costs(ps, ids, !ps->filter_join, &startup, &total);
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL,
 										 Min(ids, baserel->rows), startup, total,
@@ -632,6 +679,7 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	ArxivSort	sort;
 	bool		desc = false;
 
+	ps->filter_join = filter_column_joined(root, baserel, ps);
 	add_scan_path(root, baserel, ps, NIL, SORT_NONE, false);
 
 	/* arXiv sorts, so no Sort node is needed (not across id batches) */
@@ -734,6 +782,21 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							   makeString(get_attname(rte->relid,
 													  intVal(lsecond(id_source)),
 													  false)));
+	}
+	if (ps->filter_join)
+	{
+		bool		sent = false;
+
+		foreach(lc, join_clauses)
+			sent |= arxiv_join_clause_pushable(baserel, ps->fields, lfirst(lc), false) &&
+				arxiv_mentions_filter_column(baserel, ps->fields,
+											 (Node *) lfirst_node(RestrictInfo, lc)->clause);
+		if (!sent)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+					 errmsg("join on an arXiv filter column cannot be sent to arXiv"),
+					 errdetail("A join on \"category\", \"author\" or \"search\" needs one request per outer row, and this plan compares the column after the scan."),
+					 errhint("Join on the real columns instead, e.g. t.cat = ANY (p.categories), or allow a nested loop.")));
 	}
 	if (id_source == NIL && !pd.restricts)
 		ereport(ERROR,
@@ -1226,6 +1289,17 @@ read_id_source(ArxivScanState *ss)
 	{
 		char	   *id = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 
+		/*
+		 * The join compares this value with the "id" column, which has no
+		 * version: a versioned id would find no row, where the same query
+		 * with the literal finds that version.
+		 */
+		if (id != NULL && !aq_valid_id(id, false) && aq_valid_id(id, true))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("versioned arXiv id \"%s\" cannot be joined with the \"id\" column", id),
+					 errdetail("The \"id\" column holds ids without a version, and this plan compares them after the scan."),
+					 errhint("Join one row at a time (LATERAL), or join on ids without a version and on \"version\".")));
 		if (id != NULL && aq_valid_id(id, true))
 		{
 			/* the list must outlive SPI_finish, as must its strings */

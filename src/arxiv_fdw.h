@@ -137,7 +137,9 @@ extern void arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 									  const char *table_query,
 									  ArxivPushdown *pd);
 extern bool arxiv_join_clause_pushable(RelOptInfo *baserel, ArxivField *fields,
-									   RestrictInfo *ri);
+									   RestrictInfo *ri, bool ids_only);
+extern bool arxiv_mentions_filter_column(RelOptInfo *baserel,
+										 ArxivField *fields, Node *clause);
 #define ARXIV_BOUND_LOWER	1
 #define ARXIV_BOUND_UPPER	2
 extern int	arxiv_published_range_bounds(RelOptInfo *baserel,

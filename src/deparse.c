@@ -799,6 +799,34 @@ report_inexact_filter(void)
 }
 
 /*
+ * A join clause a parameterized scan sends: id = outer value (one request
+ * per outer row, or batches of ids), or, unless ids_only, an exact
+ * "category", "author" or "search" = outer value, which only the scan can
+ * evaluate: the filter column of each row it returns then holds the outer
+ * value, as for the same query with a literal.
+ */
+static bool
+is_join_key(List *tree, bool ids_only)
+{
+	CondTag		tag = NODE_TAG(tree);
+
+	if (tag == CT_ID)
+		return true;
+	return !ids_only && (tag == CT_CAT || tag == CT_AUTHOR || tag == CT_RAW) &&
+		LEAF_MODE(tree) == VM_SCALAR && (LEAF_FLAGS(tree) & LF_EXACT) != 0;
+}
+
+/* Whether clause uses "category", "author" or "search". */
+bool
+arxiv_mentions_filter_column(RelOptInfo *baserel, ArxivField *fields,
+							 Node *clause)
+{
+	ClassifyContext cx = {baserel, fields, true, NIL};
+
+	return mentions_filter_column_walker(clause, &cx);
+}
+
+/*
  * The expression PostgreSQL evaluates for clause: filter columns rewritten
  * in terms of real columns.  NULL when a filter column is used in a way
  * that cannot be rewritten.
@@ -822,7 +850,8 @@ local_expression(ClassifyContext *cx, Expr *clause)
  * path (RestrictInfos) into those sent to arXiv (as condition trees) and
  * those PostgreSQL must evaluate (pushed but inexact ones included), with
  * the expressions it evaluates for them (filter columns rewritten).  Only
- * id conditions are taken from the join clauses.
+ * "id", "category", "author" or "search" = outer value are taken from the
+ * join clauses (see is_join_key).
  *
  * Whether a pushed clause is exact is decided by the request builder
  * itself (arxiv_build_request), run here over the values known at plan
@@ -859,7 +888,7 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 
 		cx.allow_outer = foreach_current_index(lc) >= list_length(clauses);
 		tree = translate_clause(&cx, ri->clause, true);
-		if (cx.allow_outer && NODE_TAG(tree) != CT_ID)
+		if (cx.allow_outer && !is_join_key(tree, false))
 		{
 			cx.exprs = list_truncate(cx.exprs, nexprs);
 			tree = make_unknown();
@@ -918,15 +947,15 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 
 /*
  * Whether the join clause of a parameterized path can be sent to arXiv
- * (an id condition on an outer value).
+ * (see is_join_key).
  */
 bool
 arxiv_join_clause_pushable(RelOptInfo *baserel, ArxivField *fields,
-						   RestrictInfo *ri)
+						   RestrictInfo *ri, bool ids_only)
 {
 	ClassifyContext cx = {baserel, fields, true, NIL};
 
-	return NODE_TAG(translate_clause(&cx, ri->clause, true)) == CT_ID;
+	return is_join_key(translate_clause(&cx, ri->clause, true), ids_only);
 }
 
 /*
