@@ -1297,7 +1297,7 @@ read_id_source(ArxivScanState *ss)
 		if (id != NULL && !aq_valid_id(id, false) && aq_valid_id(id, true))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("versioned arXiv id \"%s\" cannot be joined with the \"id\" column", id),
+					 errmsg("versioned arXiv ids cannot be joined with the \"id\" column"),
 					 errdetail("The \"id\" column holds ids without a version, and this plan compares them after the scan."),
 					 errhint("Join one row at a time (LATERAL), or join on ids without a version and on \"version\".")));
 		if (id != NULL && aq_valid_id(id, true))
