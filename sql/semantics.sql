@@ -7,6 +7,7 @@ CREATE EXTENSION arxiv_fdw;
 CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw
   OPTIONS (base_url :'mock_url', request_interval '0', cache_ttl '0');
 IMPORT FOREIGN SCHEMA arxiv FROM SERVER arxiv INTO public;
+\! python3 test/mock/mockctl reset
 
 CREATE TABLE corpus (id text PRIMARY KEY, version int, title text, abstract text,
   authors text[], author_details jsonb, primary_category text, categories text[],
