@@ -180,6 +180,23 @@ SELECT (SELECT count(*) FROM papers p WHERE p.category = 'cs.OS' AND p.published
        (SELECT count(*) FROM papers p WHERE p.category = 'cs.DC' AND p.published >= '2026-05-01') AS with_literals;
 SELECT count(*) FROM cats t JOIN corpus p ON t.cat = ANY (p.categories)
  WHERE p.published >= '2026-05-01';
+SELECT count(*), count(p.id) FROM cats t
+  LEFT JOIN papers p ON p.category = t.cat AND p.published >= '2026-05-01';
+SELECT count(*), count(p.id) FROM cats t
+  LEFT JOIN corpus p ON t.cat = ANY (p.categories) AND p.published >= '2026-05-01';
+-- compared after the scan, a paper would join with one of its categories only
+SELECT count(*) FROM papers p LEFT JOIN cats t ON p.category = t.cat
+ WHERE p.category IN ('cs.OS', 'cs.DC') AND p.published >= '2026-05-01';
+-- an anti join keeps the rows of papers: no id source
+EXPLAIN (COSTS OFF) SELECT count(*) FROM papers p
+ WHERE p.category = 'cs.OS' AND p.published >= '2026-06-01'
+   AND NOT EXISTS (SELECT FROM wanted w WHERE w.arxiv_id = p.id);
+SELECT count(*) FROM papers p
+ WHERE p.category = 'cs.OS' AND p.published >= '2026-06-01'
+   AND NOT EXISTS (SELECT FROM wanted w WHERE w.arxiv_id = p.id);
+SELECT count(*) FROM corpus p
+ WHERE 'cs.OS' = ANY (p.categories) AND p.published >= '2026-06-01'
+   AND NOT EXISTS (SELECT FROM wanted w WHERE w.arxiv_id = p.id);
 -- a versioned id as a join parameter finds that version, as a literal does;
 -- compared after the scan it would find nothing: refused
 CREATE TABLE vids AS SELECT id || 'v' || version AS id FROM corpus

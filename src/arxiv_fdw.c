@@ -1376,6 +1376,9 @@ activate_rechecks(ArxivScanState *ss, bool *exact)
 	ListCell   *lc;
 
 	ss->active_rechecks = ss->active_recheck_exprs = NIL;
+	/* a request that restricts nothing is refused by compute_request */
+	if (!ss->req.impossible && ss->req.search_query == NULL && ss->req.ids == NIL)
+		return;
 	foreach(lc, ss->exact_trees)
 	{
 		int			tree = intVal(lfirst(lc));
