@@ -703,6 +703,25 @@ int_list_to_integers(List *ints)
 	return result;
 }
 
+/*
+ * The rechecks a scan carries: none when every value is a constant, since
+ * the execution then judges exactly as the planner did.
+ */
+static void
+scan_rechecks(ArxivPushdown *pd, List **rechecks, List **recheck_trees)
+{
+	ListCell   *lc;
+
+	*rechecks = *recheck_trees = NIL;
+	foreach(lc, pd->exprs)
+		if (!IsA(lfirst(lc), Const))
+		{
+			*rechecks = pd->rechecks;
+			*recheck_trees = pd->recheck_trees;
+			return;
+		}
+}
+
 /* ForeignScan.fdw_private; see ArxivScanPrivate */
 static List *
 make_scan_private(List *pushed, List *path_private, List *attrs,
@@ -749,6 +768,8 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 {
 	ArxivPlanState *ps;
 	ArxivPushdown pd;
+	List	   *rechecks;
+	List	   *recheck_trees;
 	List	   *join_clauses = NIL;
 	List	   *local_clauses = NIL;
 	List	   *path_private = best_path->fdw_private;
@@ -829,16 +850,17 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	natts = RelationGetDescr(rel)->natts;
 	table_close(rel, NoLock);
 
+	scan_rechecks(&pd, &rechecks, &recheck_trees);
 	return make_foreignscan(tlist, local_clauses, baserel->relid,
-							list_concat_copy(pd.exprs, pd.rechecks),
+							list_concat_copy(pd.exprs, rechecks),
 							make_scan_private(pd.pushed, path_private,
 											  needed_attrs(baserel,
 														   list_concat_copy(local_clauses,
-																			pd.rechecks),
+																			rechecks),
 														   natts),
 											  id_source, UPPER_NONE, foreigntableid,
 											  list_length(pd.exprs), pd.exact_trees,
-											  pd.recheck_trees),
+											  recheck_trees),
 							NIL, NIL, outer_plan);
 }
 
@@ -1083,20 +1105,26 @@ upper_plan(PlannerInfo *root, RelOptInfo *upper_rel, ForeignPath *best_path,
 	List	   *scan_tlist;
 	List	   *attnos = NIL;
 	List	   *exprs = list_copy(ps->pd.exprs);
-	List	   *recheck_trees = NIL;
+	List	   *rechecks;
+	List	   *recheck_trees;
 	ListCell   *lc;
 
+	scan_rechecks(&ps->pd, &rechecks, &recheck_trees);
+
 	if (us->kind == UPPER_COUNT)
+	{
+		/* a count cannot check rows: judged exact for every value */
+		recheck_trees = NIL;
 		scan_tlist = add_to_flat_tlist(NIL, pull_var_clause((Node *) tlist,
 															PVC_INCLUDE_AGGREGATES));
+	}
 	else
 	{
 		scan_tlist = add_to_flat_tlist(NIL,
 									   pull_var_clause((Node *) list_make3(tlist, ps->pd.local_exprs,
-																		   ps->pd.rechecks),
+																		   rechecks),
 													   PVC_RECURSE_PLACEHOLDERS));
-		exprs = list_concat(exprs, ps->pd.rechecks);
-		recheck_trees = ps->pd.recheck_trees;
+		exprs = list_concat(exprs, rechecks);
 		exprs = lappend(exprs, parse->limitCount ? parse->limitCount
 						: (Node *) makeNullConst(INT8OID, -1, InvalidOid));
 		exprs = lappend(exprs, parse->limitOffset);
@@ -1393,15 +1421,15 @@ activate_rechecks(ArxivScanState *ss, bool *exact)
 				break;
 			i++;
 		}
-		if (lc2 == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("condition on an arXiv filter column cannot be sent to arXiv exactly for these values")));
 		if (ss->kind == UPPER_COUNT)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("arXiv cannot count the rows of this query exactly for these values"),
 					 errhint("Count the rows of a subquery: SELECT count(*) FROM (SELECT * FROM ... OFFSET 0) s.")));
+		if (lc2 == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("condition sent to arXiv is not exact for these values and cannot be checked here")));
 		ss->active_rechecks = lappend(ss->active_rechecks,
 									  list_nth(ss->recheck_quals, i));
 		ss->active_recheck_exprs = lappend(ss->active_recheck_exprs,
