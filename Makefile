@@ -19,7 +19,7 @@ EXTENSION = arxiv_fdw
 DATA_built = sql/arxiv_fdw--1.0.sql
 PGFILEDESC = "arxiv_fdw - foreign data wrapper for the arXiv API"
 
-REGRESS = options scan pushdown errors response_cache cache matview security
+REGRESS = options scan pushdown semantics errors response_cache cache matview security
 REGRESS_OPTS = --inputdir=. --outputdir=test/regress-out
 
 PKG_CONFIG ?= pkg-config

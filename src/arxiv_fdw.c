@@ -105,11 +105,8 @@ typedef struct ArxivPlanState
 {
 	ArxivOptions opts;
 	ArxivField *fields;
-	List	   *pushed;			/* condition trees sent to arXiv */
-	List	   *local;			/* RestrictInfos PostgreSQL checks */
-	List	   *local_exprs;	/* ... and the expressions it checks for them */
-	List	   *exprs;			/* value expressions of the trees */
-	bool		restricts;		/* the request is not "all of arXiv" */
+	ArxivPushdown pd;			/* of the restriction clauses */
+	bool		filter_join;	/* a filter column is a join key */
 	int			id_count;		/* ids in the id condition, -1 if none */
 	Oid			role;			/* whose response cache and estimates */
 } ArxivPlanState;
@@ -133,7 +130,10 @@ enum ArxivScanPrivate
 	FSP_ID_SOURCE,				/* NIL, or (table OID, column name): ids */
 	FSP_KIND,					/* Integer: ArxivUpperKind */
 	FSP_RELID,					/* Integer: the foreign table's OID */
-	FSP_NVALUES					/* Integer: value expressions in fdw_exprs */
+	FSP_NVALUES,				/* Integer: value expressions in fdw_exprs */
+	FSP_EXACT_TREES,			/* Integers: pushed trees planned exact */
+	FSP_RECHECK_TREES			/* Integers: those whose expressions follow
+								 * the values in fdw_exprs */
 };
 
 /*
@@ -149,7 +149,9 @@ enum ArxivScanPrivate
  *	columns the query uses; the scan checks the local conditions and
  *	enforces LIMIT and OFFSET itself (there is no Limit node above it).
  *
- * fdw_exprs holds the value expressions of the pushed conditions, then
+ * fdw_exprs holds the value expressions of the pushed conditions, then the
+ * expressions of the pushed conditions planned exact (FSP_RECHECK_TREES:
+ * evaluated only if the values of an execution make one inexact), then
  * (UPPER_LIMIT) the LIMIT and OFFSET expressions and the local conditions.
  */
 typedef enum ArxivUpperKind
@@ -212,6 +214,13 @@ typedef struct ArxivScanState
 	ExprState  *limit_count_state;	/* UPPER_LIMIT: LIMIT, OFFSET */
 	ExprState  *limit_offset_state;
 	ExprState  *local_qual;		/* UPPER_LIMIT: the local conditions */
+	List	   *exact_trees;	/* pushed trees planned exact */
+	List	   *recheck_trees;	/* those PostgreSQL can check, */
+	List	   *recheck_exprs;	/* ... their expressions */
+	List	   *recheck_quals;	/* ... and ExprStates */
+	List	   *active_rechecks;	/* ExprStates of the trees this
+									 * execution's values made inexact */
+	List	   *active_recheck_exprs;	/* ... for EXPLAIN */
 	int64		limit_count;	/* -1: no LIMIT */
 	int64		limit_offset;
 	bool		offset_here;	/* OFFSET is applied here, not by arXiv */
@@ -349,11 +358,8 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	table_close(rel, NoLock);
 
 	arxiv_classify_conditions(baserel, ps->fields, baserel->baserestrictinfo,
-							  false, ps->opts.query != NULL,
-							  &ps->pushed, &ps->local, &ps->local_exprs,
-							  &ps->exprs);
-	ps->restricts = arxiv_tree_restricts(ps->pushed, ps->opts.query);
-	ps->id_count = arxiv_tree_id_count(ps->pushed, ps->exprs);
+							  NIL, ps->opts.query, &ps->pd);
+	ps->id_count = arxiv_tree_id_count(ps->pd.pushed, ps->pd.exprs);
 	ps->role = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
 	baserel->fdw_private = ps;
 
@@ -361,8 +367,8 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	 * An id list bounds the rows; otherwise what arXiv said of this search
 	 * (asked now, or learned from an earlier scan), or a typical listing.
 	 */
-	rows = ps->id_count >= 0 ? ps->id_count : ps->restricts ? 500 : 1e6;
-	if (ps->restricts && ps->id_count < 0)
+	rows = ps->id_count >= 0 ? ps->id_count : ps->pd.restricts ? 500 : 1e6;
+	if (ps->pd.restricts && ps->id_count < 0)
 	{
 		double		total = ps->opts.use_remote_estimate ? remote_estimate(ps)
 			: learned_estimate(ps);
@@ -370,7 +376,7 @@ arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		if (total >= 0)
 			rows = total;
 	}
-	foreach(lc, ps->local)
+	foreach(lc, ps->pd.local)
 		local_clauses = lappend(local_clauses, lfirst(lc));
 	rows *= clauselist_selectivity(root, local_clauses, baserel->relid,
 								   JOIN_INNER, NULL);
@@ -454,7 +460,7 @@ path_fetch_limit(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 		bms_membership(root->all_baserels) != BMS_SINGLETON ||
 		(root->query_pathkeys != NIL && !ordered))
 		return -1;
-	foreach(lc, ps->local)
+	foreach(lc, ps->pd.local)
 		if (arxiv_published_range_bounds(baserel, ps->fields,
 										 lfirst_node(RestrictInfo, lc)->clause) == 0)
 		return -1;
@@ -472,7 +478,8 @@ add_scan_path(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 
 	if (limit > 0)
 		fetched = Min(fetched, limit);
-	estimate_costs(ps, fetched, ps->restricts, &startup, &total);
+	estimate_costs(ps, fetched, ps->pd.restricts && !ps->filter_join,
+				   &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL,
 									 Min(baserel->rows, Max(fetched, 1)),
@@ -494,6 +501,51 @@ ec_member_is_id(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 		fields[var->varattno - 1] == AF_ID;
 }
 
+/* an equivalence member that is "id" or a filter column of rel */
+static bool
+ec_member_is_join_key(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					  EquivalenceMember *em, void *arg)
+{
+	Var		   *var = (Var *) em->em_expr;
+	ArxivField *fields = (ArxivField *) arg;
+	ArxivField	field;
+
+	while (var && IsA(var, RelabelType))
+		var = (Var *) ((RelabelType *) var)->arg;
+	if (var == NULL || !IsA(var, Var) || var->varno != rel->relid ||
+		var->varlevelsup != 0 || var->varattno <= 0)
+		return false;
+	field = fields[var->varattno - 1];
+	return field == AF_ID || field == AF_CATEGORY || field == AF_AUTHOR ||
+		field == AF_SEARCH;
+}
+
+/*
+ * Whether a filter column ("category", "author", "search") is compared
+ * with another table.  Its value in a row is the one the request asked
+ * for, so only a scan that sends the other table's value (a parameterized
+ * path) can evaluate such a join; a join node above the scan would compare
+ * one value where the paper may be listed under several.
+ */
+static bool
+filter_column_joined(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
+{
+	ListCell   *lc;
+
+	foreach(lc, generate_implied_equalities_for_column(root, baserel,
+													   ec_member_is_join_key,
+													   ps->fields,
+													   baserel->lateral_referencers))
+		if (arxiv_mentions_filter_column(baserel, ps->fields,
+										 (Node *) lfirst_node(RestrictInfo, lc)->clause))
+		return true;
+	foreach(lc, baserel->joininfo)
+		if (arxiv_mentions_filter_column(baserel, ps->fields,
+										 (Node *) lfirst_node(RestrictInfo, lc)->clause))
+		return true;
+	return false;
+}
+
 /*
  * Parameterized paths for joins on "id": one request per outer row rather
  * than a scan of everything.  (For many outer rows, id = ANY(ARRAY(SELECT
@@ -506,7 +558,7 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 	ListCell   *lc;
 
 	clauses = generate_implied_equalities_for_column(root, baserel,
-													 ec_member_is_id, ps->fields,
+													 ec_member_is_join_key, ps->fields,
 													 baserel->lateral_referencers);
 	foreach(lc, baserel->joininfo)
 		clauses = lappend(clauses, lfirst(lc));
@@ -516,18 +568,12 @@ add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		Relids		outer;
 		ParamPathInfo *ppi;
-		List	   *pushed = NIL;
-		List	   *local = NIL;
-		List	   *local_exprs = NIL;
-		List	   *exprs = NIL;
 		Cost		startup;
 		Cost		total;
 
 		if (!join_clause_is_movable_to(ri, baserel))
 			continue;
-		arxiv_classify_conditions(baserel, ps->fields, list_make1(ri), true,
-								  true, &pushed, &local, &local_exprs, &exprs);
-		if (pushed == NIL)
+		if (!arxiv_join_clause_pushable(baserel, ps->fields, ri, false))
 			continue;
 		outer = bms_difference(bms_union(ri->clause_relids, baserel->lateral_relids),
 							   baserel->relids);
@@ -596,6 +642,20 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 	clauses = generate_implied_equalities_for_column(root, baserel,
 													 ec_member_is_id, ps->fields,
 													 baserel->lateral_referencers);
+
+	/*
+	 * An outer join's clause is in no equivalence class.  Its ids bound the
+	 * rows this table contributes when this table is the nullable side (LEFT
+	 * JOIN papers): rows matching no outer row are not needed.
+	 */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (!bms_is_member(baserel->relid, ri->outer_relids) &&
+			arxiv_join_clause_pushable(baserel, ps->fields, ri, true))
+			clauses = lappend(clauses, ri);
+	}
 	foreach(lc, clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
@@ -613,7 +673,7 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 		ids = Max(other->tuples, 1);
 		if (ids > 100 * ARXIV_MAX_PAGE_SIZE)
 			continue;
-		estimate_costs(ps, ids, true, &startup, &total);
+		estimate_costs(ps, ids, !ps->filter_join, &startup, &total);
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL,
 										 Min(ids, baserel->rows), startup, total,
@@ -632,6 +692,7 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	ArxivSort	sort;
 	bool		desc = false;
 
+	ps->filter_join = filter_column_joined(root, baserel, ps);
 	add_scan_path(root, baserel, ps, NIL, SORT_NONE, false);
 
 	/* arXiv sorts, so no Sort node is needed (not across id batches) */
@@ -643,11 +704,42 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	add_id_source_paths(root, baserel, ps);
 }
 
+/* an integer List as a List of Integer nodes, which copyObject handles */
+static List *
+int_list_to_integers(List *ints)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ints)
+		result = lappend(result, makeInteger(lfirst_int(lc)));
+	return result;
+}
+
+/*
+ * The rechecks a scan carries: none when every value is a constant, since
+ * the execution then judges exactly as the planner did.
+ */
+static void
+scan_rechecks(ArxivPushdown *pd, List **rechecks, List **recheck_trees)
+{
+	ListCell   *lc;
+
+	*rechecks = *recheck_trees = NIL;
+	foreach(lc, pd->exprs)
+		if (!IsA(lfirst(lc), Const))
+		{
+			*rechecks = pd->rechecks;
+			*recheck_trees = pd->recheck_trees;
+			return;
+		}
+}
+
 /* ForeignScan.fdw_private; see ArxivScanPrivate */
 static List *
 make_scan_private(List *pushed, List *path_private, List *attrs,
 				  List *id_source, ArxivUpperKind kind, Oid relid,
-				  int nvalues)
+				  int nvalues, List *exact_trees, List *recheck_trees)
 {
 	List	   *result = list_make5(pushed,
 									list_nth(path_private, FPP_SORT),
@@ -659,7 +751,9 @@ make_scan_private(List *pushed, List *path_private, List *attrs,
 	result = lappend(result, makeInteger(kind));
 	/* an OID above INT_MAX comes back unchanged through the cast */
 	result = lappend(result, makeInteger((int) relid));
-	return lappend(result, makeInteger(nvalues));
+	result = lappend(result, makeInteger(nvalues));
+	result = lappend(result, int_list_to_integers(exact_trees));
+	return lappend(result, int_list_to_integers(recheck_trees));
 }
 
 /* attnums the scan must produce: targetlist and local conditions */
@@ -686,10 +780,9 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					List *tlist, List *scan_clauses, Plan *outer_plan)
 {
 	ArxivPlanState *ps;
-	List	   *pushed;
-	List	   *local;
-	List	   *local_exprs;
-	List	   *exprs;
+	ArxivPushdown pd;
+	List	   *rechecks;
+	List	   *recheck_trees;
 	List	   *join_clauses = NIL;
 	List	   *local_clauses = NIL;
 	List	   *path_private = best_path->fdw_private;
@@ -701,10 +794,6 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	if (IS_UPPER_REL(baserel))
 		return upper_plan(root, baserel, best_path, tlist);
 	ps = baserel->fdw_private;
-	pushed = list_copy(ps->pushed);
-	local = list_copy(ps->local);
-	local_exprs = list_copy(ps->local_exprs);
-	exprs = list_copy(ps->exprs);
 
 	/* the join clauses of a parameterized path: ids from the outer row */
 	foreach(lc, scan_clauses)
@@ -714,9 +803,9 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 		if (!ri->pseudoconstant && !list_member_ptr(baserel->baserestrictinfo, ri))
 			join_clauses = lappend(join_clauses, ri);
 	}
-	if (join_clauses != NIL)
-		arxiv_classify_conditions(baserel, ps->fields, join_clauses, true,
-								  true, &pushed, &local, &local_exprs, &exprs);
+	/* judged together: a join clause can change what the others need */
+	arxiv_classify_conditions(baserel, ps->fields, baserel->baserestrictinfo,
+							  join_clauses, ps->opts.query, &pd);
 
 	id_source = list_nth(path_private, FPP_ID_SOURCE);
 	if (id_source != NIL)
@@ -728,7 +817,22 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 													  intVal(lsecond(id_source)),
 													  false)));
 	}
-	if (id_source == NIL && !arxiv_tree_restricts(pushed, ps->opts.query))
+	if (ps->filter_join)
+	{
+		bool		sent = false;
+
+		foreach(lc, join_clauses)
+			sent |= arxiv_join_clause_pushable(baserel, ps->fields, lfirst(lc), false) &&
+				arxiv_mentions_filter_column(baserel, ps->fields,
+											 (Node *) lfirst_node(RestrictInfo, lc)->clause);
+		if (!sent)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+					 errmsg("join on an arXiv filter column cannot be sent to arXiv"),
+					 errdetail("A join on \"category\", \"author\" or \"search\" needs one request per outer row, and this plan compares the column after the scan."),
+					 errhint("Join on the real columns instead, e.g. t.cat = ANY (p.categories), or allow a nested loop.")));
+	}
+	if (id_source == NIL && !pd.restricts)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
@@ -746,7 +850,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 
 		if (ri->pseudoconstant)
 			continue;
-		forboth(lc2, local, lc3, local_exprs)
+		forboth(lc2, pd.local, lc3, pd.local_exprs)
 		{
 			if (lfirst(lc2) == ri)
 			{
@@ -760,11 +864,17 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	natts = RelationGetDescr(rel)->natts;
 	table_close(rel, NoLock);
 
-	return make_foreignscan(tlist, local_clauses, baserel->relid, exprs,
-							make_scan_private(pushed, path_private,
-											  needed_attrs(baserel, local_clauses, natts),
+	scan_rechecks(&pd, &rechecks, &recheck_trees);
+	return make_foreignscan(tlist, local_clauses, baserel->relid,
+							list_concat_copy(pd.exprs, rechecks),
+							make_scan_private(pd.pushed, path_private,
+											  needed_attrs(baserel,
+														   list_concat_copy(local_clauses,
+																			rechecks),
+														   natts),
 											  id_source, UPPER_NONE, foreigntableid,
-											  list_length(exprs)),
+											  list_length(pd.exprs), pd.exact_trees,
+											  recheck_trees),
 							NIL, NIL, outer_plan);
 }
 
@@ -812,12 +922,14 @@ add_count_path(PlannerInfo *root, RelOptInfo *input_rel,
 	Cost		startup;
 	Cost		total;
 
-	if (input_rel->reloptkind != RELOPT_BASEREL || parse->groupClause != NIL ||
+	/* a rel proven empty (WHERE ... AND NULL) was never sized by us */
+	if (ps == NULL || IS_DUMMY_REL(input_rel) ||
+		input_rel->reloptkind != RELOPT_BASEREL || parse->groupClause != NIL ||
 		parse->groupingSets != NIL || parse->havingQual != NULL ||
 		extra->patype != PARTITIONWISE_AGGREGATE_NONE)
 		return;
 	/* every row arXiv counts must be a row of the result, and only once */
-	if (ps->local != NIL || ps->id_count >= 0 || !ps->restricts)
+	if (ps->pd.local != NIL || ps->id_count >= 0 || !ps->pd.restricts)
 		return;
 	foreach(lc, pull_var_clause((Node *) grouped_rel->reltarget->exprs,
 								PVC_INCLUDE_AGGREGATES))
@@ -855,12 +967,12 @@ offset_can_be_remote(RelOptInfo *baserel, ArxivPlanState *ps, ArxivSort sort,
 		sort = SORT_PUBLISHED;
 		desc = true;
 	}
-	if (ps->local == NIL)
+	if (ps->pd.local == NIL)
 		return true;
 	if (sort != SORT_PUBLISHED)
 		return false;
 	far_end = desc ? ARXIV_BOUND_LOWER : ARXIV_BOUND_UPPER;
-	foreach(lc, ps->local)
+	foreach(lc, ps->pd.local)
 		if (arxiv_published_range_bounds(baserel, ps->fields,
 										 lfirst_node(RestrictInfo, lc)->clause) != far_end)
 			return false;
@@ -951,7 +1063,7 @@ add_limit_path(PlannerInfo *root, RelOptInfo *input_rel,
 		return;
 	baserel = base->path.parent;
 	ps = baserel->fdw_private;
-	if (!ps->restricts ||
+	if (!ps->pd.restricts ||
 		!offset_can_be_remote(baserel, ps,
 							  intVal(list_nth(base->fdw_private, FPP_SORT)),
 							  intVal(list_nth(base->fdw_private, FPP_SORT_DESC))))
@@ -1006,21 +1118,31 @@ upper_plan(PlannerInfo *root, RelOptInfo *upper_rel, ForeignPath *best_path,
 	Query	   *parse = root->parse;
 	List	   *scan_tlist;
 	List	   *attnos = NIL;
-	List	   *exprs = list_copy(ps->exprs);
+	List	   *exprs = list_copy(ps->pd.exprs);
+	List	   *rechecks;
+	List	   *recheck_trees;
 	ListCell   *lc;
 
+	scan_rechecks(&ps->pd, &rechecks, &recheck_trees);
+
 	if (us->kind == UPPER_COUNT)
+	{
+		/* a count cannot check rows: judged exact for every value */
+		recheck_trees = NIL;
 		scan_tlist = add_to_flat_tlist(NIL, pull_var_clause((Node *) tlist,
 															PVC_INCLUDE_AGGREGATES));
+	}
 	else
 	{
 		scan_tlist = add_to_flat_tlist(NIL,
-									   pull_var_clause((Node *) list_make2(tlist, ps->local_exprs),
+									   pull_var_clause((Node *) list_make3(tlist, ps->pd.local_exprs,
+																		   rechecks),
 													   PVC_RECURSE_PLACEHOLDERS));
+		exprs = list_concat(exprs, rechecks);
 		exprs = lappend(exprs, parse->limitCount ? parse->limitCount
 						: (Node *) makeNullConst(INT8OID, -1, InvalidOid));
 		exprs = lappend(exprs, parse->limitOffset);
-		exprs = list_concat(exprs, ps->local_exprs);
+		exprs = list_concat(exprs, ps->pd.local_exprs);
 	}
 	foreach(lc, scan_tlist)
 	{
@@ -1029,10 +1151,11 @@ upper_plan(PlannerInfo *root, RelOptInfo *upper_rel, ForeignPath *best_path,
 		attnos = lappend(attnos, makeInteger(IsA(var, Var) ? var->varattno : 0));
 	}
 	return make_foreignscan(tlist, NIL, 0, exprs,
-							make_scan_private(ps->pushed, best_path->fdw_private,
+							make_scan_private(ps->pd.pushed, best_path->fdw_private,
 											  attnos, NIL, us->kind,
 											  planner_rt_fetch(us->baserel->relid, root)->relid,
-											  list_length(ps->exprs)),
+											  list_length(ps->pd.exprs),
+											  ps->pd.exact_trees, recheck_trees),
 							scan_tlist, NIL, NULL);
 }
 
@@ -1168,6 +1291,17 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->exprstates = ExecInitExprList(ss->exprs, (PlanState *) node);
 	ss->values = palloc0(sizeof(Datum) * (nvalues + 1));
 	ss->isnull = palloc0(sizeof(bool) * (nvalues + 1));
+	ss->exact_trees = list_nth(priv, FSP_EXACT_TREES);
+	ss->recheck_trees = list_nth(priv, FSP_RECHECK_TREES);
+	for (int i = 0; i < list_length(ss->recheck_trees); i++)
+	{
+		Expr	   *expr = list_nth(fsplan->fdw_exprs, nvalues + i);
+
+		ss->recheck_exprs = lappend(ss->recheck_exprs, expr);
+		ss->recheck_quals = lappend(ss->recheck_quals,
+									ExecInitQual(list_make1(expr), (PlanState *) node));
+	}
+	nvalues += list_length(ss->recheck_trees);
 	if (ss->kind == UPPER_LIMIT)
 	{
 		ss->limit_count_state = ExecInitExpr(list_nth(fsplan->fdw_exprs, nvalues),
@@ -1241,6 +1375,17 @@ read_id_source(ArxivScanState *ss)
 	{
 		char	   *id = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 
+		/*
+		 * The join compares this value with the "id" column, which has no
+		 * version: a versioned id would find no row, where the same query
+		 * with the literal finds that version.
+		 */
+		if (id != NULL && !aq_valid_id(id, false) && aq_valid_id(id, true))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("versioned arXiv ids cannot be joined with the \"id\" column"),
+					 errdetail("The \"id\" column holds ids without a version, and this plan compares them after the scan."),
+					 errhint("Join one row at a time (LATERAL), or join on ids without a version and on \"version\".")));
 		if (id != NULL && aq_valid_id(id, true))
 		{
 			/* the list must outlive SPI_finish, as must its strings */
@@ -1288,7 +1433,7 @@ compute_limit(ArxivScanState *ss, ExprContext *econtext)
 									  ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE,
 									  "OFFSET");
 	ss->emitted = 0;
-	if (ss->req.ids == NIL &&
+	if (ss->req.ids == NIL && ss->active_rechecks == NIL &&
 		ss->limit_offset < ARXIV_RESULT_WINDOW)
 	{
 		ss->next_start = ss->limit_offset;
@@ -1306,6 +1451,68 @@ compute_limit(ArxivScanState *ss, ExprContext *econtext)
 	}
 }
 
+/*
+ * The safety net of exactness: a pushed condition planned exact that these
+ * values make inexact (the judgement at plan time is meant to hold for
+ * every value, so this should not happen) is checked here after all.
+ */
+static void
+activate_rechecks(ArxivScanState *ss, bool *exact)
+{
+	ListCell   *lc;
+
+	ss->active_rechecks = ss->active_recheck_exprs = NIL;
+	/* a request that restricts nothing is refused by compute_request */
+	if (!ss->req.impossible && ss->req.search_query == NULL && ss->req.ids == NIL)
+		return;
+	foreach(lc, ss->exact_trees)
+	{
+		int			tree = intVal(lfirst(lc));
+		int			i = 0;
+		ListCell   *lc2;
+
+		if (exact[tree])
+			continue;
+		foreach(lc2, ss->recheck_trees)
+		{
+			if (intVal(lfirst(lc2)) == tree)
+				break;
+			i++;
+		}
+		if (ss->kind == UPPER_COUNT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("arXiv cannot count the rows of this query exactly for these values"),
+					 errhint("Count the rows of a subquery: SELECT count(*) FROM (SELECT * FROM ... OFFSET 0) s.")));
+		if (lc2 == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("condition sent to arXiv is not exact for these values and cannot be checked here")));
+		ss->active_rechecks = lappend(ss->active_rechecks,
+									  list_nth(ss->recheck_quals, i));
+		ss->active_recheck_exprs = lappend(ss->active_recheck_exprs,
+										   list_nth(ss->recheck_exprs, i));
+	}
+}
+
+/* Whether the scan tuple passes the conditions activate_rechecks found. */
+static bool
+passes_rechecks(ForeignScanState *node, ArxivScanState *ss,
+				TupleTableSlot *slot)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	ListCell   *lc;
+
+	if (ss->active_rechecks == NIL)
+		return true;
+	ResetExprContext(econtext);
+	econtext->ecxt_scantuple = slot;
+	foreach(lc, ss->active_rechecks)
+		if (!ExecQual(lfirst(lc), econtext))
+		return false;
+	return true;
+}
+
 /* Evaluate the value expressions and build the request, in scan_cxt. */
 static void
 compute_request(ForeignScanState *node, ArxivScanState *ss)
@@ -1314,6 +1521,7 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	MemoryContext oldcxt;
 	ListCell   *lc;
 	int			i = 0;
+	bool	   *exact;
 
 	MemoryContextReset(ss->scan_cxt);
 	ss->http = NULL;
@@ -1333,8 +1541,10 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 		ss->values[i] = ExecEvalExpr(lfirst(lc), econtext, &ss->isnull[i]);
 		i++;
 	}
-	arxiv_build_request(ss->pushed, ss->values, ss->isnull, ss->opts.query,
-						&ss->req);
+	exact = palloc0(sizeof(bool) * (list_length(ss->pushed) + 1));
+	arxiv_build_request(ss->pushed, ss->values, ss->isnull, NULL,
+						ss->opts.query, &ss->req, exact);
+	activate_rechecks(ss, exact);
 	if (ss->id_source != NIL && !ss->req.has_ids)
 	{
 		ss->req.ids = read_id_source(ss);
@@ -1999,13 +2209,13 @@ fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
 static bool
 plan_time_request(ArxivPlanState *ps, ArxivRequest *req)
 {
-	int			n = list_length(ps->exprs);
+	int			n = list_length(ps->pd.exprs);
 	Datum	   *values = palloc0(sizeof(Datum) * (n + 1));
 	bool	   *isnull = palloc0(sizeof(bool) * (n + 1));
 	ListCell   *lc;
 	int			i = 0;
 
-	foreach(lc, ps->exprs)
+	foreach(lc, ps->pd.exprs)
 	{
 		Const	   *c = (Const *) lfirst(lc);
 
@@ -2014,7 +2224,8 @@ plan_time_request(ArxivPlanState *ps, ArxivRequest *req)
 		values[i] = c->constvalue;
 		isnull[i++] = c->constisnull;
 	}
-	arxiv_build_request(ps->pushed, values, isnull, ps->opts.query, req);
+	arxiv_build_request(ps->pd.pushed, values, isnull, NULL, ps->opts.query,
+						req, NULL);
 	return true;
 }
 
@@ -2340,6 +2551,8 @@ limit_row(ForeignScanState *node, ArxivScanState *ss, TupleTableSlot *slot)
 			if (!ExecQual(ss->local_qual, econtext))
 				continue;
 		}
+		if (!passes_rechecks(node, ss, slot))
+			continue;
 		if (ss->to_skip > 0)
 		{
 			ss->to_skip--;
@@ -2368,7 +2581,10 @@ arxivIterateForeignScan(ForeignScanState *node)
 		case UPPER_LIMIT:
 			return limit_row(node, ss, slot);
 		default:
-			return next_entry_row(ss, slot);
+			do
+				slot = next_entry_row(ss, slot);
+			while (!TupIsNull(slot) && !passes_rechecks(node, ss, slot));
+			return slot;
 	}
 }
 
@@ -2502,6 +2718,11 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (ss->exprs != NIL && !ss->req_valid)
 			ExplainPropertyText("arXiv Values",
 								arxiv_describe_tree(ss->exprs, dpcontext),
+								es);
+		if (ss->req_valid && ss->active_recheck_exprs != NIL)
+			ExplainPropertyText("arXiv Recheck",
+								arxiv_describe_tree(ss->active_recheck_exprs,
+													dpcontext),
 								es);
 	}
 	if (es->analyze)

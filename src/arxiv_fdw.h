@@ -123,20 +123,37 @@ typedef struct ArxivRequest
 } ArxivRequest;
 
 /* deparse.c */
+
+/* What goes to arXiv and what PostgreSQL checks, for a set of clauses. */
+typedef struct ArxivPushdown
+{
+	List	   *pushed;			/* condition trees sent to arXiv */
+	List	   *exprs;			/* their value expressions (fdw_exprs) */
+	List	   *local;			/* RestrictInfos PostgreSQL checks */
+	List	   *local_exprs;	/* ... and the expressions it checks for them */
+	List	   *exact_trees;	/* indexes in pushed of those judged exact */
+	List	   *recheck_trees;	/* those of them PostgreSQL could check, */
+	List	   *rechecks;		/* ... with their expressions */
+	bool		restricts;		/* the request is not "all of arXiv" */
+} ArxivPushdown;
+
 extern AqArena *arxiv_aq_arena(void);
 extern void arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
-									  List *clauses, bool allow_outer,
-									  bool has_solid, List **pushed,
-									  List **local, List **local_exprs,
-									  List **exprs);
-extern bool arxiv_tree_restricts(List *pushed, const char *table_query);
+									  List *clauses, List *join_clauses,
+									  const char *table_query,
+									  ArxivPushdown *pd);
+extern bool arxiv_join_clause_pushable(RelOptInfo *baserel, ArxivField *fields,
+									   RestrictInfo *ri, bool ids_only);
+extern bool arxiv_mentions_filter_column(RelOptInfo *baserel,
+										 ArxivField *fields, Node *clause);
 #define ARXIV_BOUND_LOWER	1
 #define ARXIV_BOUND_UPPER	2
 extern int	arxiv_published_range_bounds(RelOptInfo *baserel,
 										 ArxivField *fields, Expr *clause);
 extern int	arxiv_tree_id_count(List *pushed, List *exprs);
-extern void arxiv_build_request(List *pushed, Datum *values, bool *isnull,
-								const char *table_query, ArxivRequest *req);
+extern bool arxiv_build_request(List *pushed, Datum *values, bool *isnull,
+								bool *known, const char *table_query,
+								ArxivRequest *req, bool *exact);
 extern char *arxiv_request_url(const char *base_url, const char *search_query,
 							   List *ids, const char *sort_by,
 							   const char *sort_order, long start,

@@ -28,6 +28,7 @@
 
 #include <ctype.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
@@ -64,8 +65,9 @@ typedef enum CondTag
 typedef enum ValueMode
 {
 	VM_SCALAR,					/* one value */
-	VM_ANY,						/* OR over the elements of an array */
-	VM_ALL,						/* AND over the elements of an array */
+	VM_ANY,						/* OR over the elements (= ANY, IN) */
+	VM_ALL,						/* AND over the elements of an array (@>) */
+	VM_OVERLAP,					/* OR over the elements of an array (&&) */
 	VM_PREFIX,					/* LIKE 'archive.%' */
 	VM_LIKE,					/* LIKE pattern: its complete words */
 	VM_ILIKE,
@@ -164,7 +166,9 @@ is_word_char(unsigned char c)
  * word boundary) and '\x02' for a certain boundary.  LIKE is anchored, so
  * its ends are boundaries; a regular expression is not, except for \m \M \y
  * and literal spaces.  Conservative: whatever is not understood is a
- * wildcard.
+ * wildcard.  A regular expression gives words only when every match must
+ * contain each literal character: no alternation, groups, brackets, bounds
+ * or director prefix ("***="), and a quantified character is a wildcard.
  */
 static List *
 pattern_words(const char *pattern, ValueMode mode)
@@ -173,6 +177,9 @@ pattern_words(const char *pattern, ValueMode mode)
 	List	   *words = NIL;
 	bool		like = (mode == VM_LIKE || mode == VM_ILIKE);
 
+	if (!like && (strpbrk(pattern, "|()[]{}") != NULL ||
+				  strncmp(pattern, "***", 3) == 0))
+		return NIL;
 	initStringInfo(&lit);
 	appendStringInfoChar(&lit, like ? '\x02' : '\x01');
 	for (const char *p = pattern; *p; p++)
@@ -196,7 +203,13 @@ pattern_words(const char *pattern, ValueMode mode)
 			else
 				appendStringInfoChar(&lit, *p);
 		}
-		else if (strchr(".^$*+?()[]{}|", *p))
+		else if (strchr("*+?", *p))
+		{
+			/* the quantified character may be absent or repeated */
+			lit.data[lit.len - 1] = '\x01';
+			appendStringInfoChar(&lit, '\x01');
+		}
+		else if (strchr(".^$", *p))
 			appendStringInfoChar(&lit, '\x01');
 		else
 			appendStringInfoChar(&lit, *p);
@@ -616,7 +629,7 @@ translate_array_op(ClassifyContext *cx, OpExpr *op)
 	if (func == F_ARRAYCONTAINS)
 		mode = VM_ALL;
 	else if (func == F_ARRAYOVERLAP)
-		mode = VM_ANY;
+		mode = VM_OVERLAP;
 	else
 		return NULL;
 	if (field == AF_NONE || !is_runtime_constant(cx, right) ||
@@ -673,77 +686,6 @@ translate_clause(ClassifyContext *cx, Expr *clause, bool toplevel)
 	if (NODE_TAG(node) == CT_UNKNOWN)
 		cx->exprs = list_truncate(cx->exprs, nexprs);
 	return node;
-}
-
-static bool
-is_leaf(List *node)
-{
-	CondTag		tag = NODE_TAG(node);
-
-	return tag != CT_UNKNOWN && tag != CT_AND && tag != CT_OR && tag != CT_NOT;
-}
-
-/*
- * A "solid" condition always restricts the search_query: it can never
- * degrade to "everything" whatever the values, so it can carry an ANDNOT.
- */
-static bool
-tree_solid(List *node)
-{
-	ListCell   *lc;
-
-	if (is_leaf(node))
-		return (LEAF_FLAGS(node) & LF_SOLID) != 0;
-	switch (NODE_TAG(node))
-	{
-		case CT_AND:
-			for_each_from(lc, node, 1)
-				if (tree_solid(lfirst(lc)))
-				return true;
-			return false;
-		case CT_OR:
-			for_each_from(lc, node, 1)
-				if (!tree_solid(lfirst(lc)))
-				return false;
-			return true;
-		default:
-			return false;
-	}
-}
-
-/* Whether the arXiv translation selects exactly the rows SQL does. */
-static bool
-tree_exact(List *node)
-{
-	ListCell   *lc;
-	bool		has_not = false;
-	bool		has_solid = false;
-
-	if (is_leaf(node))
-		return (LEAF_FLAGS(node) & LF_EXACT) != 0;
-	switch (NODE_TAG(node))
-	{
-		case CT_NOT:
-			return tree_exact(lsecond(node));
-		case CT_OR:
-			for_each_from(lc, node, 1)
-				if (!tree_exact(lfirst(lc)))
-				return false;
-			return true;
-		case CT_AND:
-			for_each_from(lc, node, 1)
-			{
-				List	   *child = lfirst(lc);
-
-				if (!tree_exact(child))
-					return false;
-				has_not |= NODE_TAG(child) == CT_NOT;
-				has_solid |= tree_solid(child);
-			}
-			return !has_not || has_solid;
-		default:
-			return false;
-	}
 }
 
 /* does the clause mention one of the filter columns? */
@@ -857,78 +799,163 @@ report_inexact_filter(void)
 }
 
 /*
- * Split clauses (RestrictInfos) into those sent to arXiv (as condition
- * trees, appended to *pushed) and those PostgreSQL must evaluate (appended
- * to *local; pushed but inexact ones included), with the expressions it
- * evaluates for them in *local_exprs (filter columns rewritten).  Value expressions are
- * appended to *exprs.  With allow_outer, the clauses are join clauses of a
- * parameterized path and only id conditions are taken.
+ * A join clause a parameterized scan sends: id = outer value (one request
+ * per outer row, or batches of ids), or, unless ids_only, an exact
+ * "category", "author" or "search" = outer value, which only the scan can
+ * evaluate: the filter column of each row it returns then holds the outer
+ * value, as for the same query with a literal.
+ */
+static bool
+is_join_key(List *tree, bool ids_only)
+{
+	CondTag		tag = NODE_TAG(tree);
+
+	if (tag == CT_ID)
+		return true;
+	return !ids_only && (tag == CT_CAT || tag == CT_AUTHOR || tag == CT_RAW) &&
+		LEAF_MODE(tree) == VM_SCALAR && (LEAF_FLAGS(tree) & LF_EXACT) != 0;
+}
+
+/* Whether clause uses "category", "author" or "search". */
+bool
+arxiv_mentions_filter_column(RelOptInfo *baserel, ArxivField *fields,
+							 Node *clause)
+{
+	ClassifyContext cx = {baserel, fields, true, NIL};
+
+	return mentions_filter_column_walker(clause, &cx);
+}
+
+/*
+ * The expression PostgreSQL evaluates for clause: filter columns rewritten
+ * in terms of real columns.  NULL when a filter column is used in a way
+ * that cannot be rewritten.
+ */
+static Expr *
+local_expression(ClassifyContext *cx, Expr *clause)
+{
+	RewriteContext rc = {cx, 0, false};
+
+	if (!mentions_filter_column_walker((Node *) clause, cx))
+		return clause;
+	for (int i = 0; i < cx->baserel->max_attr; i++)
+		if (cx->fields[i] == AF_CATEGORIES)
+			rc.categories_attno = i + 1;
+	clause = (Expr *) rewrite_filter_mutator((Node *) clause, &rc);
+	return rc.failed ? NULL : clause;
+}
+
+/*
+ * Split the restriction clauses and the join clauses of a parameterized
+ * path (RestrictInfos) into those sent to arXiv (as condition trees) and
+ * those PostgreSQL must evaluate (pushed but inexact ones included), with
+ * the expressions it evaluates for them (filter columns rewritten).  Only
+ * "id", "category", "author" or "search" = outer value are taken from the
+ * join clauses (see is_join_key).
+ *
+ * Whether a pushed clause is exact is decided by the request builder
+ * itself (arxiv_build_request), run here over the values known at plan
+ * time, the others being placeholders whose exactness holds for every
+ * value (see query.h).  The expressions of the clauses judged exact are
+ * kept in pd->rechecks, so that the scan can still evaluate one if the
+ * values of an execution make it inexact after all.
  */
 void
 arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
-						  List *clauses, bool allow_outer, bool has_solid,
-						  List **pushed, List **local, List **local_exprs,
-						  List **exprs)
+						  List *clauses, List *join_clauses,
+						  const char *table_query, ArxivPushdown *pd)
 {
-	ClassifyContext cx = {baserel, fields, allow_outer, *exprs};
+	ClassifyContext cx = {baserel, fields, false, NIL};
+	List	   *all = list_concat_copy(clauses, join_clauses);
 	List	   *trees = NIL;
-	bool		has_ids = false;
+	int			nvalues;
+	int			npushed;
+	Datum	   *values;
+	bool	   *isnull;
+	bool	   *known;
+	bool	   *exact;
+	ArxivRequest req;
 	ListCell   *lc;
 	ListCell   *lc2;
+	int			i = 0;
 
-	foreach(lc, *pushed)
-		has_ids |= NODE_TAG((List *) lfirst(lc)) == CT_ID;
-	foreach(lc, clauses)
+	memset(pd, 0, sizeof(ArxivPushdown));
+	foreach(lc, all)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		List	   *tree = translate_clause(&cx, ri->clause, true);
+		int			nexprs = list_length(cx.exprs);
+		List	   *tree;
 
-		if (allow_outer && NODE_TAG(tree) != CT_ID)
+		cx.allow_outer = foreach_current_index(lc) >= list_length(clauses);
+		tree = translate_clause(&cx, ri->clause, true);
+		if (cx.allow_outer && !is_join_key(tree, false))
 		{
-			cx.exprs = list_truncate(cx.exprs, list_length(*exprs));
+			cx.exprs = list_truncate(cx.exprs, nexprs);
 			tree = make_unknown();
 		}
 		trees = lappend(trees, tree);
-		has_solid |= tree_solid(tree);
-		has_ids |= NODE_TAG(tree) == CT_ID;
-		*exprs = cx.exprs;
+		if (NODE_TAG(tree) != CT_UNKNOWN)
+			pd->pushed = lappend(pd->pushed, tree);
 	}
+	pd->exprs = cx.exprs;
 
-	forboth(lc, clauses, lc2, trees)
+	/* the builder judges, with the values known now */
+	nvalues = list_length(cx.exprs);
+	npushed = list_length(pd->pushed);
+	values = palloc0(sizeof(Datum) * (nvalues + 1));
+	isnull = palloc0(sizeof(bool) * (nvalues + 1));
+	known = palloc0(sizeof(bool) * (nvalues + 1));
+	exact = palloc0(sizeof(bool) * (npushed + 1));
+	foreach(lc, cx.exprs)
+	{
+		Const	   *c = (Const *) lfirst(lc);
+
+		if (IsA(c, Const))
+		{
+			known[i] = true;
+			values[i] = c->constvalue;
+			isnull[i] = c->constisnull;
+		}
+		i++;
+	}
+	pd->restricts = arxiv_build_request(pd->pushed, values, isnull, known,
+										table_query, &req, exact);
+
+	i = 0;
+	forboth(lc, all, lc2, trees)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		List	   *tree = lfirst(lc2);
-		CondTag		tag = NODE_TAG(tree);
-		bool		exact = tree_exact(tree);
-		bool		push = tag != CT_UNKNOWN;
+		Expr	   *expr = local_expression(&cx, ri->clause);
 
-		/* a top-level NOT needs a positive side to be subtracted from */
-		if (tag == CT_NOT && !has_solid)
-			exact = push = false;
-		/* a version only narrows ids */
-		if (tag == CT_VERSION && !has_ids)
-			exact = push = false;
-		if (push)
-			*pushed = lappend(*pushed, tree);
-		if (!exact)
+		if (NODE_TAG(tree) != CT_UNKNOWN && exact[i++])
 		{
-			Expr	   *clause = ri->clause;
-
-			if (mentions_filter_column_walker((Node *) clause, &cx))
+			if (expr != NULL)
 			{
-				RewriteContext rc = {&cx, 0, false};
-
-				for (int i = 0; i < baserel->max_attr; i++)
-					if (fields[i] == AF_CATEGORIES)
-						rc.categories_attno = i + 1;
-				clause = (Expr *) rewrite_filter_mutator((Node *) clause, &rc);
-				if (rc.failed)
-					report_inexact_filter();
+				pd->rechecks = lappend(pd->rechecks, expr);
+				pd->recheck_trees = lappend_int(pd->recheck_trees, i - 1);
 			}
-			*local = lappend(*local, ri);
-			*local_exprs = lappend(*local_exprs, clause);
+			pd->exact_trees = lappend_int(pd->exact_trees, i - 1);
+			continue;
 		}
+		if (expr == NULL)
+			report_inexact_filter();
+		pd->local = lappend(pd->local, ri);
+		pd->local_exprs = lappend(pd->local_exprs, expr);
 	}
+}
+
+/*
+ * Whether the join clause of a parameterized path can be sent to arXiv
+ * (see is_join_key).
+ */
+bool
+arxiv_join_clause_pushable(RelOptInfo *baserel, ArxivField *fields,
+						   RestrictInfo *ri, bool ids_only)
+{
+	ClassifyContext cx = {baserel, fields, true, NIL};
+
+	return is_join_key(translate_clause(&cx, ri->clause, true), ids_only);
 }
 
 /*
@@ -958,27 +985,6 @@ arxiv_published_range_bounds(RelOptInfo *baserel, ArxivField *fields,
 		default:
 			return ARXIV_BOUND_LOWER | ARXIV_BOUND_UPPER;
 	}
-}
-
-/*
- * Whether the pushed conditions restrict the search at all: an id list, a
- * solid condition or the table's query.  Scanning all of arXiv is refused.
- */
-bool
-arxiv_tree_restricts(List *pushed, const char *table_query)
-{
-	ListCell   *lc;
-
-	if (table_query != NULL)
-		return true;
-	foreach(lc, pushed)
-	{
-		List	   *tree = lfirst(lc);
-
-		if (NODE_TAG(tree) == CT_ID || tree_solid(tree))
-			return true;
-	}
-	return false;
 }
 
 /* Whether some pushed condition is an id list (for estimates). */
@@ -1022,10 +1028,46 @@ typedef struct BuildContext
 	AqArena    *arena;
 	Datum	   *values;
 	bool	   *isnull;
+	bool	   *known;			/* NULL: every value is known (execution) */
+	bool		has_ids;		/* a top-level id condition exists */
+	AqNode	   *table_query;	/* the table option "query", or NULL */
 	ArxivRequest *req;
 } BuildContext;
 
-static AqNode *build_node(BuildContext *bc, List *node);
+typedef AqNode *(*TermFn) (BuildContext *bc, List *node, const char *value);
+
+static AqNode *build_node(BuildContext *bc, List *node, bool negated);
+
+static bool
+value_known(BuildContext *bc, int idx)
+{
+	return bc->known == NULL || bc->known[idx];
+}
+
+/*
+ * SQL's UNKNOWN (a NULL value) as a WHERE condition: FALSE where it stands
+ * under an even number of NOTs, TRUE under an odd number.  Kleene logic is
+ * monotone in each operand, so the whole selects the same rows: "x <> NULL"
+ * and "x NOT IN ('a', NULL)" select nothing.
+ */
+static AqNode *
+unknown_truth(BuildContext *bc, bool negated)
+{
+	return negated ? aq_true(bc->arena, true) : aq_false(bc->arena);
+}
+
+/*
+ * A leaf whose value is only known at execution.  A NULL would make it TRUE
+ * under NOT, and a leaf that is not solid may restrict nothing.
+ */
+static AqNode *
+leaf_placeholder(BuildContext *bc, List *node, bool negated)
+{
+	int			flags = LEAF_FLAGS(node);
+
+	return aq_placeholder(bc->arena, (flags & LF_EXACT) != 0,
+						  negated || (flags & LF_SOLID) == 0);
+}
 
 /* A text value in UTF-8, as arXiv expects. */
 static char *
@@ -1037,46 +1079,43 @@ text_value_utf8(Datum value)
 }
 
 /*
- * The non-NULL text values of a leaf: one, or the elements of an array.
- * *null_scalar tells a NULL scalar (which matches nothing) from an empty
- * array.
+ * The condition of a leaf from its value: one term, or the terms of the
+ * elements of an array, ORed (= ANY, &&) or ANDed (@>).  A NULL element is
+ * UNKNOWN in = ANY, is never contained (@> is false) and never overlaps.
  */
-static List *
-leaf_values(BuildContext *bc, List *node, bool *null_scalar)
+static AqNode *
+combine_values(BuildContext *bc, List *node, bool negated, TermFn term)
 {
 	int			idx = LEAF_EXPR(node);
 	ValueMode	mode = LEAF_MODE(node);
-	List	   *result = NIL;
+	bool		all = mode == VM_ALL;
+	AqNode	   *result;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			nelems;
 
-	*null_scalar = bc->isnull[idx];
+	if (!value_known(bc, idx))
+		return leaf_placeholder(bc, node, negated);
 	if (bc->isnull[idx])
-		return NIL;
-	if (mode != VM_ANY && mode != VM_ALL)
-		return list_make1(text_value_utf8(bc->values[idx]));
+		return unknown_truth(bc, negated);
+	if (mode != VM_ANY && mode != VM_ALL && mode != VM_OVERLAP)
+		return term(bc, node, text_value_utf8(bc->values[idx]));
+
 	deconstruct_array(DatumGetArrayTypeP(bc->values[idx]), TEXTOID, -1,
 					  false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	result = all ? aq_true(bc->arena, true) : aq_false(bc->arena);
 	for (int i = 0; i < nelems; i++)
-		if (!nulls[i])
-			result = lappend(result, text_value_utf8(elems[i]));
-	return result;
-}
-
-/* combine per-value terms: AND for VM_ALL, else OR */
-static AqNode *
-combine_values(BuildContext *bc, List *node, AqNode *(*term) (BuildContext *, List *, const char *))
-{
-	bool		all = LEAF_MODE(node) == VM_ALL;
-	bool		null_scalar;
-	AqNode	   *result = all ? aq_true(bc->arena, true) : aq_false(bc->arena);
-	ListCell   *lc;
-
-	foreach(lc, leaf_values(bc, node, &null_scalar))
 	{
-		AqNode	   *t = term(bc, node, lfirst(lc));
+		AqNode	   *t;
 
+		if (!nulls[i])
+			t = term(bc, node, text_value_utf8(elems[i]));
+		else if (mode == VM_ANY)
+			t = unknown_truth(bc, negated);
+		else if (mode == VM_ALL)
+			t = aq_false(bc->arena);
+		else
+			continue;
 		result = all ? aq_and(bc->arena, result, t) : aq_or(bc->arena, result, t);
 	}
 	return result;
@@ -1151,21 +1190,16 @@ text_term(BuildContext *bc, List *node, const char *pattern)
 }
 
 static AqNode *
-build_raw(BuildContext *bc, List *node)
+raw_term(BuildContext *bc, List *node, const char *value)
 {
-	bool		null_scalar;
-	List	   *values = leaf_values(bc, node, &null_scalar);
 	const char *why;
-	AqNode	   *result;
+	AqNode	   *result = aq_raw(bc->arena, value, &why);
 
-	if (values == NIL)
-		return aq_false(bc->arena);
-	result = aq_raw(bc->arena, linitial(values), &why);
 	if (result == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid arXiv query in column \"search\": \"%s\"",
-						(char *) linitial(values)),
+						value),
 				 errdetail("The query is not usable: %s.", why)));
 	return result;
 }
@@ -1239,17 +1273,18 @@ add_date_bound(DateRange *range, DateOp dop, Datum value, Oid type)
 	}
 }
 
-/* YYYYMMDDHHMM (GMT) of a minute count, clamped to arXiv's usable years */
+/*
+ * YYYYMMDDHHMM (GMT) of a minute count (negative before 2000), clamped to
+ * the years arXiv's dates can have.
+ */
 void
 arxiv_format_minute(int64 minutes, char *buf)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
 
-	if (minutes < 0)
-		strcpy(buf, MIN_DATE);
-	else if (timestamp2tm(minutes * USECS_PER_MINUTE, NULL, &tm, &fsec, NULL, NULL) != 0 ||
-			 tm.tm_year > 9999)
+	if (timestamp2tm(minutes * USECS_PER_MINUTE, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+		tm.tm_year > 9999)
 		strcpy(buf, MAX_DATE);
 	else if (tm.tm_year < 1980)
 		strcpy(buf, MIN_DATE);
@@ -1258,14 +1293,28 @@ arxiv_format_minute(int64 minutes, char *buf)
 				 tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
+/* 1991-07-01 (before arXiv's first paper), in minutes since 2000 */
+#define ARXIV_EPOCH_MINUTE \
+	((int64) (POSTGRES_EPOCH_JDATE - 2448439) * -MINS_PER_HOUR * HOURS_PER_DAY)
+
+/*
+ * The submittedDate range.  One from before arXiv began to beyond next year
+ * restricts nothing: an inexact TRUE, so that it cannot pass for a
+ * restriction of the search.
+ */
 static AqNode *
 build_date_range(BuildContext *bc, DateRange *range)
 {
 	char		lo[13];
 	char		hi[13];
+	int64		next_year = arxiv_floor_minute(GetCurrentTransactionStartTimestamp()) +
+		(int64) 366 * MINS_PER_HOUR * HOURS_PER_DAY;
 
 	if (range->empty || (range->has_hi && range->has_lo && range->hi < range->lo))
 		return aq_false(bc->arena);
+	if ((!range->has_lo || range->lo < ARXIV_EPOCH_MINUTE) &&
+		(!range->has_hi || range->hi > next_year))
+		return aq_true(bc->arena, false);
 	strcpy(lo, MIN_DATE);
 	strcpy(hi, MAX_DATE);
 	if (range->has_lo)
@@ -1283,6 +1332,8 @@ add_updated_bound(BuildContext *bc, List *node)
 	DateOp		dop = (DateOp) LEAF_EXTRA(node);
 	TimestampTz t;
 
+	if (!value_known(bc, LEAF_EXPR(node)))
+		return;
 	if (bc->isnull[LEAF_EXPR(node)])
 	{
 		req->impossible = true;
@@ -1304,55 +1355,96 @@ add_updated_bound(BuildContext *bc, List *node)
 }
 
 /*
- * AND: positive children are ANDed, NOT children ORed and subtracted with
+ * AND of children standing under an even (negated false) or odd number of
+ * NOTs: positive children are ANDed, NOT children ORed and subtracted with
  * ANDNOT; date comparisons merge into one submittedDate range.
+ *
+ * With exact (the top level: the table's query ANDed in, ids and "updated"
+ * allowed), each child's exactness is stored in exact[], and an inexact NOT
+ * child is left out rather than making the others inexact.  This is the
+ * only place that decides whether a pushed clause is exact.
  */
 static AqNode *
-build_and(BuildContext *bc, List *children)
+build_and(BuildContext *bc, List *children, bool negated, bool *exact)
 {
 	AqNode	   *pos = aq_true(bc->arena, true);
 	AqNode	   *neg = aq_false(bc->arena);
-	bool		has_neg = false;
+	List	   *subtracted = NIL;
 	DateRange	range = {0};
 	ListCell   *lc;
 
+	if (exact != NULL && bc->table_query != NULL)
+		pos = bc->table_query;
 	foreach(lc, children)
 	{
 		List	   *child = lfirst(lc);
+		bool		child_exact = false;
+		AqNode	   *n;
+		int			idx;
 
 		switch (NODE_TAG(child))
 		{
 			case CT_DATE:
-				if (bc->isnull[LEAF_EXPR(child)])
-					range.empty = range.present = true;
+				idx = LEAF_EXPR(child);
+				if (!value_known(bc, idx))
+					pos = aq_and(bc->arena, pos,
+								 aq_placeholder(bc->arena, false, negated));
+				else if (bc->isnull[idx])
+				{
+					/* UNKNOWN: FALSE, or TRUE (no bound) under NOT */
+					if (!negated)
+						range.present = range.empty = true;
+					child_exact = true;
+				}
 				else
 					add_date_bound(&range, (DateOp) LEAF_EXTRA(child),
-								   bc->values[LEAF_EXPR(child)],
-								   LEAF_TYPE(child));
+								   bc->values[idx], LEAF_TYPE(child));
 				break;
 			case CT_NOT:
-				neg = aq_or(bc->arena, neg, build_node(bc, lsecond(child)));
-				has_neg = true;
+				n = build_node(bc, lsecond(child), !negated);
+				if (n->kind == AQ_FALSE)
+					child_exact = true; /* NOT FALSE: no restriction */
+				else if (n->exact || exact == NULL)
+				{
+					neg = aq_or(bc->arena, neg, n);
+					subtracted = lappend_int(subtracted, foreach_current_index(lc));
+					child_exact = n->exact;
+				}
 				break;
 			case CT_ID:
+				child_exact = true; /* id_list, see collect_ids */
+				break;
 			case CT_VERSION:
-				/* handled by the caller, in id_list */
+				child_exact = bc->has_ids;	/* it only narrows the ids */
 				break;
 			case CT_UPDATED:
 				add_updated_bound(bc, child);
 				break;
 			default:
-				pos = aq_and(bc->arena, pos, build_node(bc, child));
+				n = build_node(bc, child, negated);
+				pos = aq_and(bc->arena, pos, n);
+				child_exact = n->exact;
 				break;
 		}
+		if (exact != NULL)
+			exact[foreach_current_index(lc)] = child_exact;
 	}
 	if (range.present)
 		pos = aq_and(bc->arena, pos, build_date_range(bc, &range));
-	return has_neg ? aq_andnot(bc->arena, pos, neg) : pos;
+	if (neg->kind == AQ_FALSE)
+		return pos;
+	/* NOT TRUE is FALSE; otherwise arXiv needs a positive side to subtract from */
+	if (exact != NULL && neg->kind != AQ_TRUE &&
+		(pos->kind == AQ_TRUE || pos->may_be_true))
+	{
+		foreach(lc, subtracted)
+			exact[lfirst_int(lc)] = false;
+	}
+	return aq_andnot(bc->arena, pos, neg);
 }
 
 static AqNode *
-build_node(BuildContext *bc, List *node)
+build_node(BuildContext *bc, List *node, bool negated)
 {
 	AqNode	   *result;
 	ListCell   *lc;
@@ -1360,24 +1452,34 @@ build_node(BuildContext *bc, List *node)
 	switch (NODE_TAG(node))
 	{
 		case CT_CAT:
-			return combine_values(bc, node, category_term);
+			return combine_values(bc, node, negated, category_term);
 		case CT_AUTHOR:
-			return combine_values(bc, node, author_term);
+			return combine_values(bc, node, negated, author_term);
 		case CT_TEXT:
-			return combine_values(bc, node, text_term);
+			return combine_values(bc, node, negated, text_term);
 		case CT_RAW:
-			return build_raw(bc, node);
+			return combine_values(bc, node, negated, raw_term);
 		case CT_DATE:
 		case CT_AND:
 			return build_and(bc, NODE_TAG(node) == CT_AND
-							 ? list_copy_tail(node, 1) : list_make1(node));
+							 ? list_copy_tail(node, 1) : list_make1(node),
+							 negated, NULL);
 		case CT_OR:
 			result = aq_false(bc->arena);
 			for_each_from(lc, node, 1)
-				result = aq_or(bc->arena, result, build_node(bc, lfirst(lc)));
+				result = aq_or(bc->arena, result,
+							   build_node(bc, lfirst(lc), negated));
 			return result;
+		case CT_NOT:
+			/* arXiv has no unary NOT: only NOT TRUE and NOT FALSE are known */
+			result = build_node(bc, lsecond(node), !negated);
+			if (result->kind == AQ_FALSE)
+				return aq_true(bc->arena, true);
+			if (result->kind == AQ_TRUE && result->exact)
+				return aq_false(bc->arena);
+			return aq_true(bc->arena, false);
 		default:
-			/* CT_NOT without a positive side, CT_UNKNOWN, nested ids */
+			/* CT_UNKNOWN, nested ids */
 			return aq_true(bc->arena, false);
 	}
 }
@@ -1408,7 +1510,8 @@ requested_version(BuildContext *bc, List *pushed)
 
 /*
  * Intersect the id sets of the top-level id conditions into req->ids; a
- * "version = N" condition turns each into that version's id.
+ * "version = N" condition turns each into that version's id.  A NULL id (or
+ * a NULL array) is UNKNOWN: no id.  Nothing is collected before execution.
  */
 static void
 collect_ids(BuildContext *bc, List *pushed)
@@ -1416,22 +1519,38 @@ collect_ids(BuildContext *bc, List *pushed)
 	ListCell   *lc;
 	List	   *ids = NIL;
 	bool		first = true;
-	int			version = requested_version(bc, pushed);
+	int			version;
 
+	foreach(lc, pushed)
+		bc->has_ids |= NODE_TAG((List *) lfirst(lc)) == CT_ID;
+	if (bc->known != NULL)
+	{
+		bc->req->has_ids = bc->has_ids;
+		return;
+	}
+	version = requested_version(bc, pushed);
 	foreach(lc, pushed)
 	{
 		List	   *tree = lfirst(lc);
 		List	   *these = NIL;
-		ListCell   *lc2;
-		bool		null_scalar;
+		int			idx = LEAF_EXPR(tree);
+		Datum	   *elems = &bc->values[idx];
+		bool	   *nulls = &bc->isnull[idx];
+		int			nelems = 1;
 
 		if (NODE_TAG(tree) != CT_ID)
 			continue;
+		if (LEAF_MODE(tree) == VM_ANY && !bc->isnull[idx])
+			deconstruct_array(DatumGetArrayTypeP(bc->values[idx]), TEXTOID, -1,
+							  false, TYPALIGN_INT, &elems, &nulls, &nelems);
 		/* ids outside arXiv's grammar match nothing and are not sent */
-		foreach(lc2, leaf_values(bc, tree, &null_scalar))
+		for (int i = 0; i < nelems; i++)
 		{
-			char	   *id = lfirst(lc2);
+			char	   *id;
 
+			if (nulls[i])
+				continue;
+			id = text_value_utf8(elems[i]);
 			if (!aq_valid_id(id, true))
 				continue;
 			if (version > 0)
@@ -1449,6 +1568,7 @@ collect_ids(BuildContext *bc, List *pushed)
 		else
 		{
 			List	   *both = NIL;
+			ListCell   *lc2;
 
 			foreach(lc2, ids)
 				if (list_member(these, lfirst(lc2)))
@@ -1470,6 +1590,8 @@ toplevel_value(BuildContext *bc, List *pushed, CondTag tag, int flags)
 {
 	ListCell   *lc;
 
+	if (bc->known != NULL)
+		return NULL;
 	foreach(lc, pushed)
 	{
 		List	   *tree = lfirst(lc);
@@ -1483,40 +1605,51 @@ toplevel_value(BuildContext *bc, List *pushed, CondTag tag, int flags)
 
 /*
  * Build the request of a scan from the pushed condition trees, the values
- * of their expressions and the table's query.  Allocates in the current
- * memory context; throws for invalid raw queries.
+ * of their expressions and the table's query, and judge each tree: exact[i]
+ * (when exact is not NULL) tells whether the request selects exactly the
+ * rows of pushed tree i, so that PostgreSQL need not check it.  Returns
+ * whether the request restricts the search (an id list, a search query, or
+ * conditions that match nothing).
+ *
+ * At plan time known[] tells which values are known (Consts); the others
+ * are placeholders, and the judgement then holds for every value (see
+ * query.h).  At execution known is NULL.  Allocates in the current memory
+ * context; throws for invalid raw queries.
  */
-void
-arxiv_build_request(List *pushed, Datum *values, bool *isnull,
-					const char *table_query, ArxivRequest *req)
+bool
+arxiv_build_request(List *pushed, Datum *values, bool *isnull, bool *known,
+					const char *table_query, ArxivRequest *req, bool *exact)
 {
 	BuildContext bc;
 	AqNode	   *root;
 	const char *why;
+	bool	   *ex = exact ? exact : palloc0(sizeof(bool) * (list_length(pushed) + 1));
 
 	memset(req, 0, sizeof(ArxivRequest));
+	memset(&bc, 0, sizeof(bc));
 	bc.arena = arxiv_aq_arena();
 	bc.values = values;
 	bc.isnull = isnull;
+	bc.known = known;
 	bc.req = req;
-
-	collect_ids(&bc, pushed);
-	root = build_and(&bc, pushed);
 	if (table_query != NULL)
 	{
-		AqNode	   *q = aq_raw(bc.arena, table_query, &why);
-
-		if (q == NULL)			/* the validator should have caught it */
+		bc.table_query = aq_raw(bc.arena, table_query, &why);
+		if (bc.table_query == NULL) /* the validator should have caught it */
 			elog(ERROR, "invalid table query \"%s\": %s", table_query, why);
-		root = aq_and(bc.arena, q, root);
 	}
+
+	collect_ids(&bc, pushed);
+	root = build_and(&bc, pushed, false, ex);
 	if (root->kind == AQ_FALSE)
 		req->impossible = true;
-	else if (root->kind != AQ_TRUE)
+	else if (root->kind != AQ_TRUE && known == NULL)
 		req->search_query = pstrdup(aq_serialize(bc.arena, root));
 
 	req->author_value = toplevel_value(&bc, pushed, CT_AUTHOR, LF_EXACT);
 	req->search_value = toplevel_value(&bc, pushed, CT_RAW, 0);
+	return req->impossible || req->has_ids ||
+		(root->kind != AQ_TRUE && !root->may_be_true);
 }
 
 static void

@@ -129,6 +129,17 @@ aq_false(AqArena *arena)
 	return make_node(arena, AQ_FALSE, true);
 }
 
+/* a leaf whose value is only known at execution (see query.h) */
+AqNode *
+aq_placeholder(AqArena *arena, bool exact, bool may_be_true)
+{
+	AqNode	   *node = make_node(arena, AQ_PLACEHOLDER, exact);
+
+	if (node != NULL)
+		node->may_be_true = may_be_true;
+	return node;
+}
+
 /*
  * A word byte is an ASCII letter or digit, or any byte of a multi-byte UTF-8
  * sequence: arXiv tokenises on Unicode word boundaries, and no byte >= 0x80
@@ -474,6 +485,8 @@ make_binary(AqArena *arena, AqKind kind, AqNode *a, AqNode *b)
 	{
 		node->left = a;
 		node->right = b;
+		node->may_be_true = kind == AQ_AND ? a->may_be_true && b->may_be_true :
+			kind == AQ_OR ? a->may_be_true || b->may_be_true : a->may_be_true;
 	}
 	return node;
 }
@@ -531,11 +544,15 @@ aq_or(AqArena *arena, AqNode *a, AqNode *b)
 /*
  * a ANDNOT b.  arXiv has no unary NOT, so when a is unrestricted the whole
  * condition cannot be pushed.  An inexact b cannot be subtracted either: a
- * superset of b would remove rows that SQL keeps.
+ * superset of b would remove rows that SQL keeps.  When a is a placeholder
+ * combination that may turn out TRUE, the result may turn out an inexact
+ * TRUE: judged inexact now.
  */
 AqNode *
 aq_andnot(AqArena *arena, AqNode *a, AqNode *b)
 {
+	AqNode	   *node;
+
 	if (a == NULL || b == NULL)
 		return NULL;
 	if (a->kind == AQ_FALSE)
@@ -548,7 +565,10 @@ aq_andnot(AqArena *arena, AqNode *a, AqNode *b)
 		return aq_false(arena);
 	if (a->kind == AQ_TRUE)
 		return aq_true(arena, false);
-	return make_binary(arena, AQ_ANDNOT, a, b);
+	node = make_binary(arena, AQ_ANDNOT, a, b);
+	if (node != NULL && a->may_be_true)
+		node->exact = false;
+	return node;
 }
 
 /* growable output buffer inside the arena */
@@ -637,7 +657,9 @@ serialize_node(AqBuf *buf, const AqNode *node)
 			break;
 		case AQ_TRUE:
 		case AQ_FALSE:
+		case AQ_PLACEHOLDER:
 			/* absorbed while building; only a bare root can be one */
+			/* placeholders exist only at plan time, never serialized */
 			break;
 	}
 }

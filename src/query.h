@@ -20,6 +20,15 @@
  * local recheck.  TRUE nodes stand for "no restriction"; an inexact TRUE is
  * a condition that could not be pushed at all.
  *
+ * At plan time some values are not known yet (parameters).  Such a leaf is a
+ * PLACEHOLDER: its exactness is that of its kind of condition, and
+ * may_be_true says whether some value could make it TRUE (a NULL under NOT,
+ * a value without words).  Values can otherwise only make a leaf FALSE,
+ * which never makes a combination less exact; a TRUE can, as the positive
+ * side of an ANDNOT, so aq_andnot judges a side that may be TRUE inexact.
+ * So the exactness computed over placeholders holds for every value.
+ * Placeholders are never serialized.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef ARXIV_QUERY_H
@@ -35,6 +44,7 @@ typedef enum AqKind
 	AQ_TERM,					/* field:word or field:"w1 w2" */
 	AQ_DATE,					/* submittedDate:[lo TO hi] */
 	AQ_RAW,						/* validated user query, parenthesised */
+	AQ_PLACEHOLDER,				/* a leaf whose value is not known yet */
 	AQ_AND,
 	AQ_OR,
 	AQ_ANDNOT
@@ -44,6 +54,8 @@ typedef struct AqNode
 {
 	AqKind		kind;
 	bool		exact;
+	bool		may_be_true;	/* PLACEHOLDER (and combinations): the
+								 * value may turn it into TRUE */
 	const char *text;			/* TERM, DATE, RAW: the rendered leaf */
 	struct AqNode *left;		/* AND, OR, ANDNOT */
 	struct AqNode *right;
@@ -63,6 +75,7 @@ extern char *aq_strdup(AqArena *arena, const char *s);
 /* leaves */
 extern AqNode *aq_true(AqArena *arena, bool exact);
 extern AqNode *aq_false(AqArena *arena);
+extern AqNode *aq_placeholder(AqArena *arena, bool exact, bool may_be_true);
 extern AqNode *aq_words(AqArena *arena, const char *field, const char *value,
 						bool exact);
 extern AqNode *aq_category(AqArena *arena, const char *value, bool prefix);

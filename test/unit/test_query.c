@@ -246,6 +246,68 @@ test_urlencode_and_ids(AqArena *a)
 	CHECK(!aq_valid_id("", true));
 }
 
+/*
+ * Placeholders stand for values known only at execution.  The exactness of
+ * a combination of placeholders must hold for every value a placeholder
+ * can turn into: a term, FALSE, or (when may_be_true) an exact TRUE.
+ */
+typedef AqNode *(*Shape) (AqArena *a, AqNode *x);
+
+static AqNode *
+shape_andnot_pos(AqArena *a, AqNode *x)
+{
+	return aq_andnot(a, x, aq_category(a, "cs.DC", false));
+}
+
+static AqNode *
+shape_andnot_neg(AqArena *a, AqNode *x)
+{
+	return aq_andnot(a, aq_category(a, "cs.OS", false), x);
+}
+
+static AqNode *
+shape_nested(AqArena *a, AqNode *x)
+{
+	return aq_andnot(a, aq_or(a, x, aq_and(a, x, aq_words(a, "au", "Hall", true))),
+					 aq_category(a, "cs.DC", false));
+}
+
+static AqNode *
+shape_and_or(AqArena *a, AqNode *x)
+{
+	return aq_andnot(a, aq_category(a, "cs.OS", false),
+					 aq_or(a, aq_category(a, "cs.CR", false), aq_and(a, x, x)));
+}
+
+static void
+test_placeholders(AqArena *a)
+{
+	Shape		shapes[] = {shape_andnot_pos, shape_andnot_neg, shape_nested,
+	shape_and_or};
+	AqNode	   *p = aq_placeholder(a, true, false);
+	AqNode	   *pt = aq_placeholder(a, true, true);
+
+	CHECK(aq_andnot(a, p, aq_category(a, "cs.DC", false))->exact);
+	CHECK(!aq_andnot(a, pt, aq_category(a, "cs.DC", false))->exact);
+	CHECK(aq_and(a, pt, pt)->may_be_true);
+	CHECK(!aq_and(a, pt, aq_category(a, "cs.OS", false))->may_be_true);
+	CHECK(aq_or(a, pt, aq_category(a, "cs.OS", false))->may_be_true);
+	CHECK(!aq_and(a, aq_placeholder(a, false, false), p)->exact);
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+	{
+		for (int mt = 0; mt < 2; mt++)
+		{
+			bool		planned = shapes[i] (a, aq_placeholder(a, true, mt))->exact;
+			AqNode	   *values[3] = {aq_category(a, "cs.LG", false), aq_false(a),
+			aq_true(a, true)};
+
+			for (int v = 0; v < (mt ? 3 : 2); v++)
+				CHECK(!planned || shapes[i] (a, values[v])->exact);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +325,8 @@ main(void)
 	printf("hostile values: %d failures so far\n", failures);
 	test_urlencode_and_ids(a);
 	printf("urlencode and ids: %d failures so far\n", failures);
+	test_placeholders(a);
+	printf("placeholders: %d failures so far\n", failures);
 	aq_arena_destroy(a);
 	printf("test_query: %d checks, %d failures\n", checks, failures);
 	return failures == 0 ? 0 : 1;
