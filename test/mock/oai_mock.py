@@ -3,7 +3,9 @@ since March 2025) over the same corpus as the Atom API.
 
 arxiv_mock.py routes every request whose path is /oai or starts with /oai/
 to route() below; nothing else of it is changed.  What is imitated, with the
-facts in /work/shared/oai-pmh.md (section numbers refer to it):
+facts from arXiv's OAI-PMH help (https://info.arxiv.org/help/oa/index.html),
+the OAI-PMH 2.0 specification and the recorded responses in
+test/fixtures/oai-pmh/:
 
 * Verbs Identify, ListMetadataFormats, ListSets, ListRecords, ListIdentifiers
   and GetRecord, by GET or POST (form body); metadataPrefix arXivRaw (all
@@ -12,10 +14,10 @@ facts in /work/shared/oai-pmh.md (section numbers refer to it):
 * Datestamps are last-modification days (UTC).  A paper's modification time
   is its latest version's, or later for some papers with a DOI or journal
   reference (a metadata-only change, deterministic per id), or the time of a
-  /oai/_mock/touch; anything before 2005-09-16 carries 2005-09-16 (1).
+  /oai/_mock/touch; anything before 2005-09-16 carries 2005-09-16.
 * Lists are ordered by (modification time, id) and paged by offset:
   stateless tokens, the URL-encoded query plus skip=N, rewriting `from` to
-  the last day on the page (1, "Resumption tokens"); expirationDate is the
+  the last day on the page; expirationDate is the
   next UTC midnight and is not enforced; a resumed list ends with an empty
   <resumptionToken/>, a list that fits one page has none.  Records modified
   between pages move, so offsets can skip or repeat them, as on arXiv.
@@ -162,7 +164,7 @@ CATEGORY_NAMES = {
     "stat.AP": "Applications", "stat.ME": "Methodology", "stat.ML": "Machine Learning",
     "stat.TH": "Statistics Theory",
 }
-# alias pairs: a paper in one is in both sets (section 1)
+# alias pairs: a paper in one is in both sets
 ALIASES = {"math-ph": "math.MP", "math.MP": "math-ph", "cs.IT": "math.IT",
            "math.IT": "cs.IT", "eess.SY": "cs.SY", "cs.SY": "eess.SY",
            "math.ST": "stat.TH", "stat.TH": "math.ST", "cs.NA": "math.NA",
@@ -285,7 +287,7 @@ LICENSES = [
 
 def license_of(p):
     if p.published < calendar.timegm((2007, 4, 1, 0, 0, 0)) and h(p.id, "lic0") % 10:
-        return None             # older papers mostly have none (section 2)
+        return None             # older papers mostly have none
     r = h(p.id, "lic") % 100
     for w, url in LICENSES:
         if r < w:

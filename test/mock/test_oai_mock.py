@@ -6,8 +6,7 @@
 Starts arxiv_mock.py on a free port of 127.0.0.1 (60000 papers) and checks
 the verbs, paging by stateless tokens, the errors, the set hierarchy, the
 2005-09-16 floor, records that change between pages and the CDN faults
-against what oai_mock.py promises (see its docstring and
-/work/shared/oai-pmh.md); expectations come from the corpus dump and from
+against what oai_mock.py promises (see its docstring); expectations come from the corpus dump and from
 other requests, not from the mock's code.  The SHAPE test compares the
 element and attribute structure of the mock's responses with the recorded
 responses in test/fixtures/oai-pmh/; the last test runs the C parser
