@@ -171,12 +171,14 @@ for b in (0, 1, 10, 100, 1000, None):
                    r"closed before the response was complete"))
 FAULTS += [
     ("non_xml", {"kind": "non_xml"}, RETRY,
-     r"not a valid Atom feed .*Service temporarily unavailable"),
+     # the body is never echoed (it may come from anywhere): status, type, size
+     r'not a valid Atom feed: not well-formed XML \(HTTP status 200, Content-Type "text/plain.*", \d+ bytes\)'),
     ("blank", {"kind": "blank"}, RETRY, r"the response body is empty"),
-    ("rate_exceeded", {"kind": "rate_exceeded"}, RETRY, r"not a valid Atom feed .*Rate exceeded"),
+    ("rate_exceeded", {"kind": "rate_exceeded"}, RETRY,
+     r'not a valid Atom feed: not well-formed XML \(HTTP status 200, Content-Type "text/plain", 14 bytes\)'),
     ("html_denied 403", {"kind": "html_denied", "status": 403}, RETRY, STATUS_MSG % 403),
     ("html_denied 200", {"kind": "html_denied", "status": 200}, RETRY,
-     r"not a valid Atom feed .*(html|HTML|Access Denied)"),
+     r'not a valid Atom feed: XML that is not an Atom feed \(HTTP status 200, Content-Type "text/html'),
     ("error_feed_200", {"kind": "error_feed_200", "message": "something went wrong"}, FAIL,
      r"arXiv API error \(HTTP 200\): something went wrong"),
     ("reset", {"kind": "reset"}, RETRY, r"connection to \S+ (failed|closed|was reset)"),
