@@ -12,15 +12,20 @@
  *		(a List whose first element is a CondTag), with the value
  *		expressions moved to fdw_exprs so that Params, stable functions and
  *		InitPlan outputs are computed at execution start.  Whether a tree is
- *		exact depends only on its shape, never on values, so the plan stays
- *		valid for every parameter value.
+ *		exact is judged by the request builder over the values known then
+ *		(the others being placeholders that assume the least exact outcome);
+ *		what only the values can decide (does the request restrict the
+ *		search, is an unrecheckable filter-column condition exact) is decided
+ *		again at execution start, with the same builder and the same errors.
  *	 2. At execution start the trees are turned into an arXiv query by
  *		query.c, which escapes every value (see query.h).
  *
  * The filter columns "category", "author" and "search" have no SQL meaning
  * of their own: a condition on them means what arXiv makes of it.  So such a
  * condition must be pushed exactly; one that cannot be is an error rather
- * than a silently different result.
+ * than a silently different result.  The exception is "category", which
+ * PostgreSQL can check as "x = ANY (categories)" (with SQL's NULLs): values
+ * arXiv's cat: cannot search (ACM/MSC classes) are checked that way.
  *
  *-------------------------------------------------------------------------
  */
