@@ -207,6 +207,92 @@ SELECT id, version FROM papers WHERE id IN (SELECT id FROM vids ORDER BY id LIMI
 SELECT p.id, p.version FROM vids t JOIN papers p ON p.id = t.id;
 \! python3 test/mock/mockctl reset
 
+-- 6. the local check of "category" keeps SQL's NULLs: category IN (a, NULL)
+-- is NULL, not FALSE, for a paper not listed in a, so NOT IN is not TRUE
+SELECT same_rows($$category = 'cs.PL' AND (abstract NOT LIKE '% scalable %'
+                   OR category NOT IN ('math.AP', 'cs.XX', NULL))$$,
+                 $$'cs.PL' = ANY (categories) AND (abstract NOT LIKE '% scalable %'
+                   OR NOT ('math.AP' = ANY (categories) OR 'cs.XX' = ANY (categories) OR NULL))$$);
+SELECT same_rows($$category = 'cs.OS' AND (title LIKE '%a%' OR category = ANY (ARRAY['cs.DC', NULL]))$$,
+                 $$'cs.OS' = ANY (categories) AND (title LIKE '%a%' OR 'cs.DC' = ANY (categories) OR NULL)$$);
+CREATE TABLE jt (xid text);
+INSERT INTO jt VALUES ('2411.14387');
+ANALYZE jt;
+SELECT p.id FROM jt JOIN papers p ON p.id = jt.xid
+ WHERE (category <> ALL (ARRAY['CS.OS', 'cs.PF', 'cs.AI'])
+        OR category NOT IN ('cs.DC', NULL, 'math.AP'));
+PREPARE not_in_arr(text[], text[]) AS
+  SELECT p.id FROM jt JOIN papers p ON p.id = jt.xid
+   WHERE (category <> ALL ($1) OR category <> ALL ($2));
+SET plan_cache_mode = force_generic_plan;
+EXECUTE not_in_arr(ARRAY['CS.OS', 'cs.PF', 'cs.AI'], ARRAY['cs.DC', NULL, 'math.AP']);
+EXECUTE not_in_arr(ARRAY['CS.OS'], NULL);
+EXECUTE not_in_arr(ARRAY['CS.OS'], ARRAY['cs.DC']);
+RESET plan_cache_mode;
+DEALLOCATE not_in_arr;
+DROP TABLE jt;
+
+-- 7. ACM and MSC classes listed among a paper's categories: arXiv's cat:
+-- cannot find them, so they are not sent and PostgreSQL checks them
+SELECT same_rows($$category = 'cs.CR' AND NOT (category = 'I.2.6')$$,
+                 $$'cs.CR' = ANY (categories) AND NOT 'I.2.6' = ANY (categories)$$);
+SELECT same_rows($$category = ANY (ARRAY['D.4.1']) AND category IN ('cs.PF', 'cs.DB')$$,
+                 $$'D.4.1' = ANY (categories) AND (categories && '{cs.PF,cs.DB}')$$);
+EXPLAIN (COSTS OFF)
+  SELECT id FROM papers WHERE category = ANY (ARRAY['D.4.1']) AND category IN ('cs.PF', 'cs.DB');
+PREPARE acm(text, text) AS
+  SELECT count(*) FROM papers WHERE category = $1 AND category = ANY (ARRAY['cs.PF', $2]);
+SET plan_cache_mode = force_generic_plan;
+EXECUTE acm('cs.PF', 'D.4.1');
+EXECUTE acm('D.4.1', 'cs.DB');
+RESET plan_cache_mode;
+SELECT count(*) FROM corpus WHERE 'D.4.1' = ANY (categories) AND categories && '{cs.PF,cs.DB}';
+DEALLOCATE acm;
+-- alone, such a value restricts nothing
+SELECT count(*) FROM papers WHERE category = 'I.2.6';
+
+-- 8. generic plans: what depends on the values is decided at execution,
+-- as for the same values in a custom plan
+PREPARE any_cat(text) AS SELECT count(*) FROM papers WHERE $1 = ANY (categories);
+SET plan_cache_mode = force_generic_plan;
+EXECUTE any_cat('cs.OS');
+EXECUTE any_cat('I.2.6');
+RESET plan_cache_mode;
+SELECT count(*) FROM corpus WHERE 'cs.OS' = ANY (categories);
+DEALLOCATE any_cat;
+PREPARE some_author(text, text) AS
+  SELECT count(*) FROM papers WHERE category = 'cs.PL' AND (author = $1 OR author <> $2);
+SET plan_cache_mode = force_custom_plan;
+EXECUTE some_author('Jean-Pierre Bianchi', '');
+EXECUTE some_author('Jean-Pierre Bianchi', 'Ada Lovelace');
+SET plan_cache_mode = force_generic_plan;
+EXECUTE some_author('Jean-Pierre Bianchi', '');
+EXECUTE some_author('Jean-Pierre Bianchi', 'Ada Lovelace');
+RESET plan_cache_mode;
+DEALLOCATE some_author;
+PREPARE not_in_null(text, text) AS
+  SELECT count(*) FROM papers
+   WHERE category = 'math.AP' AND (author NOT IN ($1) OR category NOT IN ($2));
+SET plan_cache_mode = force_custom_plan;
+EXECUTE not_in_null(NULL, NULL);
+SET plan_cache_mode = force_generic_plan;
+EXECUTE not_in_null(NULL, NULL);
+EXECUTE not_in_null(NULL, 'cs.OS');
+RESET plan_cache_mode;
+DEALLOCATE not_in_null;
+PREPARE cat_like(text) AS SELECT count(*) FROM papers WHERE category LIKE $1;
+SET plan_cache_mode = force_custom_plan;
+EXECUTE cat_like(NULL);
+EXECUTE cat_like('cs.O%');
+SET plan_cache_mode = force_generic_plan;
+EXECUTE cat_like(NULL);
+EXECUTE cat_like('math.%');
+EXECUTE cat_like('cs.O%');
+RESET plan_cache_mode;
+SELECT count(*) FROM corpus WHERE EXISTS (SELECT FROM unnest(categories) c WHERE c LIKE 'math.%');
+DEALLOCATE cat_like;
+\! python3 test/mock/mockctl reset
+
 DROP TABLE corpus, wanted, cats, vids;
 DROP FUNCTION same_rows(text, text);
 DROP EXTENSION arxiv_fdw CASCADE;

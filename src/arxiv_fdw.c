@@ -774,6 +774,27 @@ needed_attrs(RelOptInfo *baserel, List *local_clauses, int natts)
 	return result;
 }
 
+/*
+ * Whether a restriction is constant FALSE or NULL (two different constants
+ * for one filter column): the plan's gating Result never runs the scan.
+ */
+static bool
+constant_false(RelOptInfo *baserel)
+{
+	ListCell   *lc;
+
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Const	   *c = (Const *) ri->clause;
+
+		if (ri->pseudoconstant && IsA(c, Const) &&
+			(c->constisnull || !DatumGetBool(c->constvalue)))
+			return true;
+	}
+	return false;
+}
+
 static ForeignScan *
 arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					Oid foreigntableid, ForeignPath *best_path,
@@ -832,7 +853,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					 errdetail("A join on \"category\", \"author\" or \"search\" needs one request per outer row, and this plan compares the column after the scan."),
 					 errhint("Join on the real columns instead, e.g. t.cat = ANY (p.categories), or allow a nested loop.")));
 	}
-	if (id_source == NIL && !pd.restricts)
+	if (id_source == NIL && !pd.may_restrict && !constant_false(baserel))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
@@ -1384,8 +1405,8 @@ read_id_source(ArxivScanState *ss)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("versioned arXiv ids cannot be joined with the \"id\" column"),
-					 errdetail("The \"id\" column holds ids without a version, and this plan compares them after the scan."),
-					 errhint("Join one row at a time (LATERAL), or join on ids without a version and on \"version\".")));
+					 errdetail("The \"id\" column holds ids without a version, and this plan compares them after the scan, where the versioned id \"%s\" would match no row.", id),
+					 errhint("To get that version, join one row at a time: CROSS JOIN LATERAL (SELECT * FROM papers p WHERE p.id = t.id OFFSET 0). To get the latest version, strip the version from the join key: ON p.id = regexp_replace(t.id, 'v[0-9]+$', '').")));
 		if (id != NULL && aq_valid_id(id, true))
 		{
 			/* the list must outlive SPI_finish, as must its strings */
@@ -1454,16 +1475,21 @@ compute_limit(ArxivScanState *ss, ExprContext *econtext)
 /*
  * The safety net of exactness: a pushed condition planned exact that these
  * values make inexact (the judgement at plan time is meant to hold for
- * every value, so this should not happen) is checked here after all.
+ * every value, so this should not happen) is checked here after all.  A
+ * filter-column condition whose exactness the plan left to execution
+ * (ArxivPushdown.deferred) has no recheck: it is refused here if these
+ * values make it inexact, as a plan with these values as constants would be.
  */
 static void
 activate_rechecks(ArxivScanState *ss, bool *exact)
 {
 	ListCell   *lc;
 
+	bool		unrestricted = ss->req.search_query == NULL && ss->req.ids == NIL;
+
 	ss->active_rechecks = ss->active_recheck_exprs = NIL;
-	/* a request that restricts nothing is refused by compute_request */
-	if (!ss->req.impossible && ss->req.search_query == NULL && ss->req.ids == NIL)
+	/* nothing is fetched: nothing to check */
+	if (ss->req.impossible)
 		return;
 	foreach(lc, ss->exact_trees)
 	{
@@ -1479,15 +1505,17 @@ activate_rechecks(ArxivScanState *ss, bool *exact)
 				break;
 			i++;
 		}
+		/* a filter column PostgreSQL cannot check: judged now, refused */
+		if (lc2 == NULL)
+			arxiv_report_inexact_filter();
+		/* a request that restricts nothing is refused by compute_request */
+		if (unrestricted)
+			continue;
 		if (ss->kind == UPPER_COUNT)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("arXiv cannot count the rows of this query exactly for these values"),
 					 errhint("Count the rows of a subquery: SELECT count(*) FROM (SELECT * FROM ... OFFSET 0) s.")));
-		if (lc2 == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("condition sent to arXiv is not exact for these values and cannot be checked here")));
 		ss->active_rechecks = lappend(ss->active_rechecks,
 									  list_nth(ss->recheck_quals, i));
 		ss->active_recheck_exprs = lappend(ss->active_recheck_exprs,
@@ -1544,13 +1572,13 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	exact = palloc0(sizeof(bool) * (list_length(ss->pushed) + 1));
 	arxiv_build_request(ss->pushed, ss->values, ss->isnull, NULL,
 						ss->opts.query, &ss->req, exact);
-	activate_rechecks(ss, exact);
 	if (ss->id_source != NIL && !ss->req.has_ids)
 	{
 		ss->req.ids = read_id_source(ss);
 		ss->req.has_ids = true;
 		ss->req.impossible |= ss->req.ids == NIL;
 	}
+	activate_rechecks(ss, exact);
 	if (ss->conv)
 		arxiv_converter_set_request(ss->conv, &ss->req);
 	choose_sort(ss);
@@ -1563,7 +1591,8 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 		ss->req.ids == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("query would fetch all of arXiv"),
+				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
+						get_rel_name(ss->relid)),
 				 errdetail("The conditions sent to arXiv restrict nothing for these values."),
 				 errhint("Add a condition on \"id\", \"category\", \"author\", \"search\" or a \"published\" range.")));
 }

@@ -135,6 +135,8 @@ typedef struct ArxivPushdown
 	List	   *recheck_trees;	/* those of them PostgreSQL could check, */
 	List	   *rechecks;		/* ... with their expressions */
 	bool		restricts;		/* the request is not "all of arXiv" */
+	bool		deferred;		/* some value is computed at execution */
+	bool		may_restrict;	/* ... and may make it restrict */
 } ArxivPushdown;
 
 extern AqArena *arxiv_aq_arena(void);
@@ -142,6 +144,7 @@ extern void arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 									  List *clauses, List *join_clauses,
 									  const char *table_query,
 									  ArxivPushdown *pd);
+extern void arxiv_report_inexact_filter(void) pg_attribute_noreturn();
 extern bool arxiv_join_clause_pushable(RelOptInfo *baserel, ArxivField *fields,
 									   RestrictInfo *ri, bool ids_only);
 extern bool arxiv_mentions_filter_column(RelOptInfo *baserel,

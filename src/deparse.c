@@ -12,15 +12,20 @@
  *		(a List whose first element is a CondTag), with the value
  *		expressions moved to fdw_exprs so that Params, stable functions and
  *		InitPlan outputs are computed at execution start.  Whether a tree is
- *		exact depends only on its shape, never on values, so the plan stays
- *		valid for every parameter value.
+ *		exact is judged by the request builder over the values known then
+ *		(the others being placeholders that assume the least exact outcome);
+ *		what only the values can decide (does the request restrict the
+ *		search, is an unrecheckable filter-column condition exact) is decided
+ *		again at execution start, with the same builder and the same errors.
  *	 2. At execution start the trees are turned into an arXiv query by
  *		query.c, which escapes every value (see query.h).
  *
  * The filter columns "category", "author" and "search" have no SQL meaning
  * of their own: a condition on them means what arXiv makes of it.  So such a
  * condition must be pushed exactly; one that cannot be is an error rather
- * than a silently different result.
+ * than a silently different result.  The exception is "category", which
+ * PostgreSQL can check as "x = ANY (categories)" (with SQL's NULLs): values
+ * arXiv's cat: cannot search (ACM/MSC classes) are checked that way.
  *
  *-------------------------------------------------------------------------
  */
@@ -83,6 +88,9 @@ typedef enum DateOp
 	DOP_GE,
 	DOP_GT
 } DateOp;
+
+/* text ~>~ text (text_pattern_gt), a pinned catalog OID */
+#define TEXT_PATTERN_GT_OP 2318
 
 /* leaf flags */
 #define LF_EXACT	1			/* selects exactly the SQL rows */
@@ -249,6 +257,10 @@ typedef struct ClassifyContext
 } ClassifyContext;
 
 static List *translate_clause(ClassifyContext *cx, Expr *clause, bool toplevel);
+static bool build_request(List *pushed, Datum *values, bool *isnull,
+						  bool *known, bool optimistic,
+						  const char *table_query, ArxivRequest *req,
+						  bool *exact);
 
 static List *
 make_leaf(ClassifyContext *cx, CondTag tag, Expr *value, ValueMode mode,
@@ -462,7 +474,7 @@ translate_equality(ClassifyContext *cx, ArxivField field, Expr *value,
 			break;
 		case AF_CATEGORY:
 			return make_leaf(cx, CT_CAT, value, VM_SCALAR,
-							 LF_EXACT | LF_SOLID, 0);
+							 LF_EXACT | (categories_solid(value, VM_SCALAR) ? LF_SOLID : 0), 0);
 		case AF_PRIMARY_CATEGORY:
 			return make_leaf(cx, CT_CAT, value, VM_SCALAR,
 							 categories_solid(value, VM_SCALAR) ? LF_SOLID : 0, 0);
@@ -528,19 +540,41 @@ translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
 	if (field == AF_VERSION && toplevel && get_opcode(opno) == F_INT4EQ)
 		return make_leaf(cx, CT_VERSION, right, VM_SCALAR, LF_EXACT, 0);
 
+	if (field == AF_CATEGORY && get_opcode(opno) == F_TEXTNLIKE &&
+		OidIsValid(get_negator(opno)))
+	{
+		/* category NOT LIKE p: NOT (category LIKE p) */
+		OpExpr		pos = *op;
+		List	   *like;
+
+		pos.opno = get_negator(opno);
+		pos.opfuncid = InvalidOid;
+		pos.args = list_make2(left, right);
+		like = translate_opexpr(cx, &pos, false);
+		if (NODE_TAG(like) == CT_UNKNOWN)
+			return like;
+		return list_make2(makeInteger(CT_NOT), like);
+	}
 	pmode = pattern_mode(opno);
 	if (pmode < 0)
 		return make_unknown();
 	if (field == AF_CATEGORY || field == AF_PRIMARY_CATEGORY)
 	{
-		/* only 'archive.%', and only when it is known at plan time */
+		/*
+		 * Only 'archive.%'.  A pattern known only at execution is judged then
+		 * (see category_term): it is not solid, and a "category" LIKE is
+		 * refused then unless the pattern is 'archive.%' (or NULL).
+		 */
 		char	   *pattern = const_text(right);
+		bool		is_const = IsA(strip_relabel(right), Const);
 
-		if (pmode != VM_LIKE || pattern == NULL ||
-			!is_category_prefix_pattern(pattern))
+		if (pmode != VM_LIKE ||
+			(is_const && (pattern == NULL || !is_category_prefix_pattern(pattern))) ||
+			(!is_const && field != AF_CATEGORY))
 			return make_unknown();
 		return make_leaf(cx, CT_CAT, right, VM_PREFIX,
-						 field == AF_CATEGORY ? LF_EXACT | LF_SOLID : LF_SOLID, 0);
+						 (field == AF_CATEGORY ? LF_EXACT : 0) |
+						 (is_const ? LF_SOLID : 0), 0);
 	}
 	if (field == AF_TITLE || field == AF_ABSTRACT || field == AF_COMMENT ||
 		field == AF_JOURNAL_REF)
@@ -604,7 +638,8 @@ translate_saop(ClassifyContext *cx, ScalarArrayOpExpr *saop, bool toplevel)
 				return make_leaf(cx, CT_ID, right, VM_ANY, LF_EXACT, 0);
 			break;
 		case AF_CATEGORY:
-			return make_leaf(cx, CT_CAT, right, VM_ANY, LF_EXACT | LF_SOLID, 0);
+			return make_leaf(cx, CT_CAT, right, VM_ANY,
+							 LF_EXACT | (categories_solid(right, VM_ANY) ? LF_SOLID : 0), 0);
 		case AF_PRIMARY_CATEGORY:
 			return make_leaf(cx, CT_CAT, right, VM_ANY,
 							 categories_solid(right, VM_ANY) ? LF_SOLID : 0, 0);
@@ -723,6 +758,81 @@ categories_var(RewriteContext *rc)
 				   -1, DEFAULT_COLLATION_OID, 0);
 }
 
+/* arg IS NULL */
+static Expr *
+null_test(Expr *arg)
+{
+	NullTest   *nt = makeNode(NullTest);
+
+	nt->arg = arg;
+	nt->nulltesttype = IS_NULL;
+	nt->argisrow = false;
+	nt->location = -1;
+	return (Expr *) nt;
+}
+
+/*
+ * "category = ANY (arr)" for PostgreSQL, with SQL's NULL semantics: each
+ * element e means "e = ANY (categories)", so the whole is TRUE if some
+ * non-NULL element is listed in categories, else NULL if arr has a NULL
+ * element (or arr or categories is NULL), else FALSE:
+ *
+ *	 CASE WHEN categories && arr THEN true
+ *		  WHEN categories IS NULL OR ('' ~>~ ANY (arr)) IS NULL THEN NULL
+ *		  ELSE false END
+ *
+ * arr appears three times, so a volatile one is refused (NULL).
+ */
+static Node *
+category_any_expr(RewriteContext *rc, Expr *arr)
+{
+	Expr	   *overlap;
+	Expr	   *has_null;
+	Expr	   *unknown;
+	ScalarArrayOpExpr *probe;
+	CaseExpr   *ce = makeNode(CaseExpr);
+	CaseWhen   *w1 = makeNode(CaseWhen);
+	CaseWhen   *w2 = makeNode(CaseWhen);
+
+	if (contain_volatile_functions((Node *) arr) ||
+		exprType((Node *) arr) != TEXTARRAYOID)
+		return NULL;
+	overlap = make_opclause(OID_ARRAY_OVERLAP_OP, BOOLOID, false,
+							(Expr *) categories_var(rc), copyObject(arr),
+							InvalidOid, DEFAULT_COLLATION_OID);
+	set_opfuncid((OpExpr *) overlap);
+
+	/* '' ~>~ ANY (arr) is never true: NULL iff arr is NULL or has a NULL */
+	probe = makeNode(ScalarArrayOpExpr);
+	probe->opno = TEXT_PATTERN_GT_OP;
+	probe->opfuncid = F_TEXT_PATTERN_GT;
+	probe->useOr = true;
+	probe->inputcollid = DEFAULT_COLLATION_OID;
+	probe->args = list_make2(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+									   CStringGetTextDatum(""), false, false),
+							 copyObject(arr));
+	probe->location = -1;
+	has_null = null_test((Expr *) probe);
+
+	unknown = makeBoolExpr(OR_EXPR,
+						   list_make2(null_test((Expr *) categories_var(rc)),
+									  has_null), -1);
+
+	w1->expr = overlap;
+	w1->result = (Expr *) makeBoolConst(true, false);
+	w1->location = -1;
+	w2->expr = unknown;
+	w2->result = (Expr *) makeBoolConst(false, true);
+	w2->location = -1;
+	ce->casetype = BOOLOID;
+	ce->casecollid = InvalidOid;
+	ce->arg = NULL;
+	ce->args = list_make2(w1, w2);
+	ce->defresult = (Expr *) makeBoolConst(false, false);
+	ce->location = -1;
+	return (Node *) ce;
+}
+
 static Node *
 rewrite_filter_mutator(Node *node, RewriteContext *rc)
 {
@@ -751,7 +861,8 @@ rewrite_filter_mutator(Node *node, RewriteContext *rc)
 			saop->opfuncid = F_TEXTEQ;
 			saop->useOr = true;
 			saop->inputcollid = DEFAULT_COLLATION_OID;
-			saop->args = list_make2(copyObject(r), categories_var(rc));
+			saop->args = list_make2(rewrite_filter_mutator((Node *) r, rc),
+									categories_var(rc));
 			saop->location = -1;
 			return func == F_TEXTEQ ? (Node *) saop :
 				(Node *) makeBoolExpr(NOT_EXPR, list_make1(saop), -1);
@@ -766,15 +877,14 @@ rewrite_filter_mutator(Node *node, RewriteContext *rc)
 			rc->categories_attno > 0 &&
 			((saop->useOr && func == F_TEXTEQ) || (!saop->useOr && func == F_TEXTNE)))
 		{
-			/* category IN (...): categories && ARRAY[...] */
-			Expr	   *overlap = make_opclause(OID_ARRAY_OVERLAP_OP, BOOLOID, false,
-												(Expr *) categories_var(rc),
-												copyObject(lsecond(saop->args)),
-												InvalidOid, DEFAULT_COLLATION_OID);
+			Node	   *any = category_any_expr(rc, (Expr *) rewrite_filter_mutator(lsecond(saop->args), rc));
 
-			set_opfuncid((OpExpr *) overlap);
-			return saop->useOr ? (Node *) overlap :
-				(Node *) makeBoolExpr(NOT_EXPR, list_make1(overlap), -1);
+			if (any == NULL)
+			{
+				rc->failed = true;
+				return node;
+			}
+			return saop->useOr ? any : (Node *) makeBoolExpr(NOT_EXPR, list_make1(any), -1);
 		}
 	}
 	if (IsA(node, Var))
@@ -788,8 +898,8 @@ rewrite_filter_mutator(Node *node, RewriteContext *rc)
 	return expression_tree_mutator(node, rewrite_filter_mutator, rc);
 }
 
-static void
-report_inexact_filter(void)
+void
+arxiv_report_inexact_filter(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
@@ -842,7 +952,10 @@ local_expression(ClassifyContext *cx, Expr *clause)
 		if (cx->fields[i] == AF_CATEGORIES)
 			rc.categories_attno = i + 1;
 	clause = (Expr *) rewrite_filter_mutator((Node *) clause, &rc);
-	return rc.failed ? NULL : clause;
+	if (rc.failed)
+		return NULL;
+	/* simplify what the rewrite built around constants */
+	return (Expr *) eval_const_expressions(NULL, (Node *) clause);
 }
 
 /*
@@ -921,25 +1034,68 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 	pd->restricts = arxiv_build_request(pd->pushed, values, isnull, known,
 										table_query, &req, exact);
 
+	/*
+	 * With values computed at execution, what the plan cannot judge for every
+	 * value is decided at execution start, by the same builder with the
+	 * values known (see arxiv_fdw.c, compute_request): the plan is allowed
+	 * when the request may restrict the search for some values, and a
+	 * filter-column condition that is inexact for some values and cannot be
+	 * checked by PostgreSQL is refused then, for the values that make it so.
+	 */
+	for (i = 0; i < nvalues; i++)
+		pd->deferred |= !known[i];
+	if (pd->deferred)
+	{
+		bool	   *best = palloc0(sizeof(bool) * (npushed + 1));
+		ArxivRequest req2;
+
+		pd->may_restrict = pd->restricts ||
+			build_request(pd->pushed, values, isnull, known, true,
+						  table_query, &req2, best);
+	}
+	else
+		pd->may_restrict = pd->restricts;
+
 	i = 0;
 	forboth(lc, all, lc2, trees)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		List	   *tree = lfirst(lc2);
 		Expr	   *expr = local_expression(&cx, ri->clause);
+		bool		is_pushed = NODE_TAG(tree) != CT_UNKNOWN;
+		int			idx = is_pushed ? i++ : -1;
 
-		if (NODE_TAG(tree) != CT_UNKNOWN && exact[i++])
+		if (is_pushed && exact[idx])
 		{
 			if (expr != NULL)
 			{
 				pd->rechecks = lappend(pd->rechecks, expr);
-				pd->recheck_trees = lappend_int(pd->recheck_trees, i - 1);
+				pd->recheck_trees = lappend_int(pd->recheck_trees, idx);
 			}
-			pd->exact_trees = lappend_int(pd->exact_trees, i - 1);
+			pd->exact_trees = lappend_int(pd->exact_trees, idx);
 			continue;
 		}
 		if (expr == NULL)
-			report_inexact_filter();
+		{
+			/* nothing to check when the request matches nothing */
+			if (!pd->deferred && !req.impossible)
+				arxiv_report_inexact_filter();
+
+			/*
+			 * Judged at execution, with no recheck: refused then unless the
+			 * values make it exact, or make the request match nothing (as
+			 * the constants already do when nothing is deferred).  A
+			 * condition that cannot be sent at all is pushed as an inexact
+			 * TRUE for that purpose.
+			 */
+			if (!is_pushed)
+			{
+				idx = list_length(pd->pushed);
+				pd->pushed = lappend(pd->pushed, tree);
+			}
+			pd->exact_trees = lappend_int(pd->exact_trees, idx);
+			continue;
+		}
 		pd->local = lappend(pd->local, ri);
 		pd->local_exprs = lappend(pd->local_exprs, expr);
 	}
@@ -1029,6 +1185,7 @@ typedef struct BuildContext
 	Datum	   *values;
 	bool	   *isnull;
 	bool	   *known;			/* NULL: every value is known (execution) */
+	bool		optimistic;		/* placeholders take their best values */
 	bool		has_ids;		/* a top-level id condition exists */
 	AqNode	   *table_query;	/* the table option "query", or NULL */
 	ArxivRequest *req;
@@ -1064,9 +1221,14 @@ static AqNode *
 leaf_placeholder(BuildContext *bc, List *node, bool negated)
 {
 	int			flags = LEAF_FLAGS(node);
+	bool		exact = (flags & LF_EXACT) != 0;
 
-	return aq_placeholder(bc->arena, (flags & LF_EXACT) != 0,
-						  negated || (flags & LF_SOLID) == 0);
+	/* a category that is not a valid one is rechecked (see category_term) */
+	if (NODE_TAG(node) == CT_CAT && (flags & LF_SOLID) == 0)
+		exact = false;
+	if (bc->optimistic)
+		return aq_placeholder(bc->arena, exact, false);
+	return aq_placeholder(bc->arena, exact, negated || (flags & LF_SOLID) == 0);
 }
 
 /* A text value in UTF-8, as arXiv expects. */
@@ -1129,8 +1291,14 @@ category_term(BuildContext *bc, List *node, const char *value)
 	if (LEAF_MODE(node) == VM_PREFIX)
 	{
 		/* 'cs.%' -> cat:cs.* */
-		char	   *prefix = pnstrdup(value, strlen(value) - 1);
-		AqNode	   *t = aq_category(bc->arena, prefix, true);
+		char	   *prefix;
+		AqNode	   *t;
+
+		/* a pattern known only now may be any pattern: not sent */
+		if (!is_category_prefix_pattern(value))
+			return aq_true(bc->arena, false);
+		prefix = pnstrdup(value, strlen(value) - 1);
+		t = aq_category(bc->arena, prefix, true);
 
 		if (exact && t->kind == AQ_TERM)
 			bc->req->category_prefixes = lappend(bc->req->category_prefixes, prefix);
@@ -1140,6 +1308,14 @@ category_term(BuildContext *bc, List *node, const char *value)
 	{
 		bc->req->category_values = lappend(bc->req->category_values,
 										   pstrdup(value));
+
+		/*
+		 * A value outside arXiv's category grammar may still be listed among
+		 * a paper's categories (ACM or MSC classes such as I.2.6 or 68T05),
+		 * which cat: cannot find: not sent, checked by PostgreSQL.
+		 */
+		if (!aq_valid_category(value))
+			return aq_true(bc->arena, false);
 		return aq_category(bc->arena, value, false);
 	}
 	/* a real column may hold what arXiv cannot search for (ACM classes) */
@@ -1388,7 +1564,8 @@ build_and(BuildContext *bc, List *children, bool negated, bool *exact)
 				idx = LEAF_EXPR(child);
 				if (!value_known(bc, idx))
 					pos = aq_and(bc->arena, pos,
-								 aq_placeholder(bc->arena, false, negated));
+								 aq_placeholder(bc->arena, false,
+												negated && !bc->optimistic));
 				else if (bc->isnull[idx])
 				{
 					/* UNKNOWN: FALSE, or TRUE (no bound) under NOT */
@@ -1533,13 +1710,16 @@ collect_ids(BuildContext *bc, List *pushed)
 	{
 		List	   *tree = lfirst(lc);
 		List	   *these = NIL;
-		int			idx = LEAF_EXPR(tree);
-		Datum	   *elems = &bc->values[idx];
-		bool	   *nulls = &bc->isnull[idx];
+		int			idx;
+		Datum	   *elems;
+		bool	   *nulls;
 		int			nelems = 1;
 
 		if (NODE_TAG(tree) != CT_ID)
 			continue;
+		idx = LEAF_EXPR(tree);
+		elems = &bc->values[idx];
+		nulls = &bc->isnull[idx];
 		if (LEAF_MODE(tree) == VM_ANY && !bc->isnull[idx])
 			deconstruct_array(DatumGetArrayTypeP(bc->values[idx]), TEXTOID, -1,
 							  false, TYPALIGN_INT, &elems, &nulls, &nelems);
@@ -1616,9 +1796,10 @@ toplevel_value(BuildContext *bc, List *pushed, CondTag tag, int flags)
  * query.h).  At execution known is NULL.  Allocates in the current memory
  * context; throws for invalid raw queries.
  */
-bool
-arxiv_build_request(List *pushed, Datum *values, bool *isnull, bool *known,
-					const char *table_query, ArxivRequest *req, bool *exact)
+static bool
+build_request(List *pushed, Datum *values, bool *isnull, bool *known,
+			  bool optimistic, const char *table_query, ArxivRequest *req,
+			  bool *exact)
 {
 	BuildContext bc;
 	AqNode	   *root;
@@ -1631,6 +1812,7 @@ arxiv_build_request(List *pushed, Datum *values, bool *isnull, bool *known,
 	bc.values = values;
 	bc.isnull = isnull;
 	bc.known = known;
+	bc.optimistic = optimistic;
 	bc.req = req;
 	if (table_query != NULL)
 	{
@@ -1650,6 +1832,14 @@ arxiv_build_request(List *pushed, Datum *values, bool *isnull, bool *known,
 	req->search_value = toplevel_value(&bc, pushed, CT_RAW, 0);
 	return req->impossible || req->has_ids ||
 		(root->kind != AQ_TRUE && !root->may_be_true);
+}
+
+bool
+arxiv_build_request(List *pushed, Datum *values, bool *isnull, bool *known,
+					const char *table_query, ArxivRequest *req, bool *exact)
+{
+	return build_request(pushed, values, isnull, known, false, table_query,
+						 req, exact);
 }
 
 static void
