@@ -801,16 +801,30 @@ def is_versioned_join_refusal(results):
                                for lab in joins)
 
 
+def versioned_join_refusals(results):
+    """The join forms that refuse with exactly the documented versioned-id error."""
+    return [lab for lab in results if lab.startswith("join") and results[lab][0] == "error" and
+            (results[lab][1], re.sub(r"^ERROR:\s+", "", results[lab][2] or "")) == VERSIONED_JOIN]
+
+
 def judge(results):
-    """(verdict, details): verdict ok | refused | difference | error."""
+    """(verdict, details): verdict ok | refused | known_open | difference | error.
+
+    known_open: the open limitation of README "Joins" (issue 11): a versioned
+    id reaching papers through a join is refused by the plans that compare
+    "id" after the scan, while the other plans (a parameterized nested loop)
+    return the literal query's rows.  Only when every form that did not
+    refuse so agrees with the local rows; counted and listed, not hidden.
+    """
     local = results["local"]
     if local[0] != "rows":
         return "error", ["the local query failed: %s" % describe(local)]
     want = local[1]
     bad, crashes, refused, others = [], [], [], []
     versioned = is_versioned_join_refusal(results)
+    partial = [] if versioned else versioned_join_refusals(results)
     for lab, o in results.items():
-        if lab == "local" or (versioned and lab.startswith("join")):
+        if lab == "local" or (versioned and lab.startswith("join")) or lab in partial:
             continue
         if o[0] == "crash":
             crashes.append(lab)
@@ -846,6 +860,8 @@ def judge(results):
         return "refused", ["%s: %s" % (lab, describe(results[lab])) for lab in refused[:1]]
     if versioned:
         return "refused", ["join: %s" % describe(results["join"])]
+    if partial:
+        return "known_open", ["%s: %s" % (lab, describe(results[lab])) for lab in partial]
     return "ok", []
 
 
@@ -1005,7 +1021,8 @@ def main():
             print("%d: %s" % (c.num, c.remote))
         return 0
 
-    counts = {"ok": 0, "refused": 0, "difference": 0, "error": 0}
+    counts = {"ok": 0, "refused": 0, "known_open": 0, "difference": 0, "error": 0}
+    known_open = []
     shrink_deadline = None          # set at the first difference
     kinds = {}
     reports = []
@@ -1019,6 +1036,8 @@ def main():
             print("#%d %s: %s" % (c.num, verdict, c.remote))
             for lab, o in res.items():
                 print("    %-13s %s" % (lab, describe(o)))
+        if verdict == "known_open":
+            known_open.append("%d (%s)" % (c.num, det[0]))
         if verdict in ("difference", "error"):
             small = c
             if shrink_deadline is None:
@@ -1062,8 +1081,11 @@ def main():
     print()
     print("shapes: " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
     print("seconds per form: " + ", ".join("%s %.0f" % kv for kv in sorted(TIMES.items())))
-    print("conditions: %d  differences: %d  errors: %d  refused: %d  (%.0f s)" % (
-        len(cases), counts["difference"], counts["error"], counts["refused"], time.time() - t0))
+    if known_open:
+        print("known open (versioned ids through joins, README \"Joins\"): " + "; ".join(known_open))
+    print("conditions: %d  differences: %d  errors: %d  refused: %d  known open: %d  (%.0f s)" % (
+        len(cases), counts["difference"], counts["error"], counts["refused"],
+        counts["known_open"], time.time() - t0))
     return 1 if counts["difference"] or counts["error"] else 0
 
 
