@@ -751,8 +751,8 @@ mentions_filter_column_walker(Node *node, ClassifyContext *cx)
  * Local rechecks of the "category" filter column: "category = x" means
  * "x = ANY (categories)" and "category LIKE p" means "some element of
  * categories is LIKE p" (categories_like), so a clause PostgreSQL must
- * evaluate is rewritten in terms of the real column.  Other uses of a filter column cannot be
- * evaluated locally: *failed is set.
+ * evaluate is rewritten in terms of the real column.  Other uses of a
+ * filter column cannot be evaluated locally: *failed is set.
  */
 typedef struct RewriteContext
 {
