@@ -293,6 +293,48 @@ SELECT count(*) FROM corpus WHERE EXISTS (SELECT FROM unnest(categories) c WHERE
 DEALLOCATE cat_like;
 \! python3 test/mock/mockctl reset
 
+-- 9. "category [NOT] [I]LIKE p" rechecked by PostgreSQL: some element of
+-- categories matches p (categories_like), with SQL's NULLs
+SELECT same_rows($$category = 'cs.OS' AND category LIKE 'cs.D%'$$,
+                 $$'cs.OS' = ANY (categories) AND EXISTS (SELECT FROM unnest(categories) c WHERE c LIKE 'cs.D%')$$);
+SELECT same_rows($$category = 'cs.OS' AND category NOT LIKE 'cs.%'$$,
+                 $$'cs.OS' = ANY (categories) AND NOT EXISTS (SELECT FROM unnest(categories) c WHERE c LIKE 'cs.%')$$);
+SELECT same_rows($$category = 'cs.OS' AND (category NOT LIKE 'cs.D%' OR title LIKE '%a%')$$,
+                 $$'cs.OS' = ANY (categories) AND (NOT EXISTS (SELECT FROM unnest(categories) c WHERE c LIKE 'cs.D%') OR title LIKE '%a%')$$);
+SELECT same_rows($$category = 'cs.OS' AND category ILIKE 'CS.d%'$$,
+                 $$'cs.OS' = ANY (categories) AND EXISTS (SELECT FROM unnest(categories) c WHERE c ILIKE 'CS.d%')$$);
+SELECT same_rows($$category = 'cs.OS' AND category NOT ILIKE 'CS.d%'$$,
+                 $$'cs.OS' = ANY (categories) AND NOT EXISTS (SELECT FROM unnest(categories) c WHERE c ILIKE 'CS.d%')$$);
+SELECT same_rows($$category = 'cs.OS' AND (category LIKE NULL OR title LIKE '%a%')$$,
+                 $$'cs.OS' = ANY (categories) AND title LIKE '%a%'$$);
+EXPLAIN (COSTS OFF)
+  SELECT id FROM papers WHERE category = 'cs.OS' AND category NOT LIKE 'cs.D%';
+PREPARE os_like(text, text) AS
+  SELECT count(*) FROM papers
+   WHERE category = 'cs.OS' AND category LIKE $1 AND category NOT ILIKE $2;
+SET plan_cache_mode = force_custom_plan;
+EXECUTE os_like('cs.D%', 'CS.PF');
+EXECUTE os_like(NULL, '');
+SET plan_cache_mode = force_generic_plan;
+EXECUTE os_like('cs.D%', 'CS.PF');
+EXECUTE os_like(NULL, '');
+RESET plan_cache_mode;
+SELECT count(*) FROM corpus
+ WHERE 'cs.OS' = ANY (categories)
+   AND EXISTS (SELECT FROM unnest(categories) c WHERE c LIKE 'cs.D%')
+   AND NOT EXISTS (SELECT FROM unnest(categories) c WHERE c ILIKE 'CS.PF');
+DEALLOCATE os_like;
+-- the NULLs: TRUE if an element matches, else NULL if one is NULL
+SELECT arxiv_fdw.categories_like('{cs.OS,NULL}', 'cs.%', false) AS t,
+       arxiv_fdw.categories_like('{cs.OS,NULL}', 'math.%', false) AS n,
+       arxiv_fdw.categories_like('{cs.OS}', 'math.%', false) AS f,
+       arxiv_fdw.categories_like('{cs.OS}', NULL, false) AS n2,
+       arxiv_fdw.categories_like(NULL, '%', false) AS n3,
+       arxiv_fdw.categories_like('{}', '%', false) AS f2,
+       arxiv_fdw.categories_like('{cs.OS}', 'CS.%', true) AS t2,
+       arxiv_fdw.categories_like('{cs.OS}', 'CS.%' COLLATE "C", false) AS f3;
+\! python3 test/mock/mockctl reset
+
 DROP TABLE corpus, wanted, cats, vids;
 DROP FUNCTION same_rows(text, text);
 DROP EXTENSION arxiv_fdw CASCADE;

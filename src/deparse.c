@@ -24,8 +24,9 @@
  * of their own: a condition on them means what arXiv makes of it.  So such a
  * condition must be pushed exactly; one that cannot be is an error rather
  * than a silently different result.  The exception is "category", which
- * PostgreSQL can check as "x = ANY (categories)" (with SQL's NULLs): values
- * arXiv's cat: cannot search (ACM/MSC classes) are checked that way.
+ * PostgreSQL can check as "x = ANY (categories)" (with SQL's NULLs), and
+ * LIKE/ILIKE with the extension's categories_like(): values arXiv's cat:
+ * cannot search (ACM/MSC classes) are checked that way.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +34,10 @@
 
 #include <ctype.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
@@ -43,11 +48,15 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_operator.h"
+#include "catalog/pg_proc.h"
+#include "commands/extension.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
+#include "utils/syscache.h"
 
 /* condition tree node tags (first element of each node's List) */
 typedef enum CondTag
@@ -740,9 +749,10 @@ mentions_filter_column_walker(Node *node, ClassifyContext *cx)
 
 /*
  * Local rechecks of the "category" filter column: "category = x" means
- * "x = ANY (categories)", so a clause PostgreSQL must evaluate is rewritten
- * in terms of the real column.  Other uses of a filter column cannot be
- * evaluated locally: *failed is set.
+ * "x = ANY (categories)" and "category LIKE p" means "some element of
+ * categories is LIKE p" (categories_like), so a clause PostgreSQL must
+ * evaluate is rewritten in terms of the real column.  Other uses of a
+ * filter column cannot be evaluated locally: *failed is set.
  */
 typedef struct RewriteContext
 {
@@ -750,6 +760,8 @@ typedef struct RewriteContext
 	AttrNumber	categories_attno;
 	bool		failed;
 } RewriteContext;
+
+static Node *rewrite_filter_mutator(Node *node, RewriteContext *rc);
 
 static Var *
 categories_var(RewriteContext *rc)
@@ -833,6 +845,68 @@ category_any_expr(RewriteContext *rc, Expr *arr)
 	return (Node *) ce;
 }
 
+/*
+ * The extension's categories_like(text[], text, boolean), looked up in the
+ * extension's own schema (never through search_path); InvalidOid if absent.
+ * The catalog is read directly: a name lookup would require USAGE on the
+ * schema from the user running the query.
+ */
+static Oid
+categories_like_oid(void)
+{
+	Oid			extoid = get_extension_oid("arxiv_fdw", true);
+	Oid			nsp = InvalidOid;
+	Oid			argtypes[3] = {TEXTARRAYOID, TEXTOID, BOOLOID};
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(extoid))
+		return InvalidOid;
+	/* the extension's schema (get_extension_schema is static before 16) */
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		nsp = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
+						   CStringGetDatum("categories_like"),
+						   PointerGetDatum(buildoidvector(argtypes, 3)),
+						   ObjectIdGetDatum(nsp));
+}
+
+/*
+ * "category [NOT] [I]LIKE pattern": categories_like(categories, pattern,
+ * ilike) with the operator's collation, negated for NOT LIKE.  NULL when
+ * the function cannot be found.
+ */
+static Node *
+category_like_expr(RewriteContext *rc, OpExpr *op, Oid func)
+{
+	bool		ilike = (func == F_TEXTICLIKE || func == F_TEXTICNLIKE);
+	bool		negated = (func == F_TEXTNLIKE || func == F_TEXTICNLIKE);
+	Oid			funcoid = categories_like_oid();
+	Expr	   *call;
+
+	if (!OidIsValid(funcoid))
+		return NULL;
+	call = (Expr *) makeFuncExpr(funcoid, BOOLOID,
+								 list_make3(categories_var(rc),
+											rewrite_filter_mutator(lsecond(op->args), rc),
+											makeBoolConst(ilike, false)),
+								 InvalidOid, op->inputcollid,
+								 COERCE_EXPLICIT_CALL);
+	return negated ? (Node *) makeBoolExpr(NOT_EXPR, list_make1(call), -1) :
+		(Node *) call;
+}
+
 static Node *
 rewrite_filter_mutator(Node *node, RewriteContext *rc)
 {
@@ -845,6 +919,20 @@ rewrite_filter_mutator(Node *node, RewriteContext *rc)
 		Expr	   *l = linitial(op->args);
 		Expr	   *r = lsecond(op->args);
 
+		/* category LIKE pattern (the column must be the string matched) */
+		if ((func == F_TEXTLIKE || func == F_TEXTNLIKE ||
+			 func == F_TEXTICLIKE || func == F_TEXTICNLIKE) &&
+			column_field(rc->cx, l) == AF_CATEGORY && rc->categories_attno > 0)
+		{
+			Node	   *like = category_like_expr(rc, op, func);
+
+			if (like == NULL)
+			{
+				rc->failed = true;
+				return node;
+			}
+			return like;
+		}
 		if (column_field(rc->cx, r) == AF_CATEGORY)
 		{
 			Expr	   *tmp = l;
@@ -896,6 +984,47 @@ rewrite_filter_mutator(Node *node, RewriteContext *rc)
 		return node;
 	}
 	return expression_tree_mutator(node, rewrite_filter_mutator, rc);
+}
+
+/*
+ * categories_like(categories text[], pattern text, ilike boolean): the local
+ * form of "category LIKE pattern" (ILIKE if ilike), with SQL's NULLs as for
+ * pattern LIKE ANY over the elements: TRUE if some element matches, else
+ * NULL if an element is NULL, else FALSE.  STRICT: NULL for a NULL array
+ * or pattern.  The collation is the caller's (the LIKE's).
+ */
+PG_FUNCTION_INFO_V1(arxiv_fdw_categories_like);
+
+Datum
+arxiv_fdw_categories_like(PG_FUNCTION_ARGS)
+{
+	ArrayType  *cats = PG_GETARG_ARRAYTYPE_P(0);
+	Datum		pattern = PointerGetDatum(PG_GETARG_TEXT_PP(1));
+	bool		ilike = PG_GETARG_BOOL(2);
+	Oid			collid = PG_GET_COLLATION();
+	ArrayIterator it;
+	Datum		elem;
+	bool		isnull;
+	bool		found = false;
+	bool		saw_null = false;
+
+	if (ARR_ELEMTYPE(cats) != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("categories_like expects a text array")));
+	it = array_create_iterator(cats, 0, NULL);
+	while (!found && array_iterate(it, &elem, &isnull))
+	{
+		if (isnull)
+			saw_null = true;
+		else
+			found = DatumGetBool(DirectFunctionCall2Coll(ilike ? texticlike : textlike,
+														 collid, elem, pattern));
+	}
+	array_free_iterator(it);
+	if (!found && saw_null)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(found);
 }
 
 void
