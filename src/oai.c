@@ -1618,6 +1618,32 @@ strip_et_al(char *s)
 	}
 }
 
+/*
+ * A name of len bytes at start ends: collapse it into *out and, unless it is
+ * empty or only "et al", count it as name *n (stored while there is room)
+ * and make it the one a following parenthesised group attaches to.
+ */
+static void
+end_name_at(const char *start, size_t len, char **out, OaiAuthorName *names,
+			int maxnames, int *n, int *last, bool *last_has_aff)
+{
+	char	   *name = emit_collapsed(start, len, out);
+
+	strip_et_al(name);
+	if (name[0] == '\0' || is_et_al(name))
+	{
+		*out = name;			/* discard */
+		return;
+	}
+	if (*n < maxnames)
+	{
+		names[*n].name = name;
+		names[*n].affiliation = NULL;
+	}
+	*last = (*n)++;
+	*last_has_aff = false;
+}
+
 int
 oai_split_authors(const char *raw, char *buf, size_t bufsz,
 				  OaiAuthorName *names, int maxnames)
@@ -1672,24 +1698,8 @@ oai_split_authors(const char *raw, char *buf, size_t bufsz,
 			}
 
 			/* the name before the group, if any, ends here */
-			{
-				char	   *name = emit_collapsed(raw + name_start,
-												  i - name_start, &out);
-
-				strip_et_al(name);
-				if (name[0] != '\0' && !is_et_al(name))
-				{
-					if (n < maxnames)
-					{
-						names[n].name = name;
-						names[n].affiliation = NULL;
-					}
-					last = n++;
-					last_has_aff = false;
-				}
-				else
-					out = name; /* discard */
-			}
+			end_name_at(raw + name_start, i - name_start, &out, names,
+						maxnames, &n, &last, &last_has_aff);
 
 			/* the group is the affiliation of the name just before it */
 			if (last >= 0 && !last_has_aff)
@@ -1725,22 +1735,8 @@ oai_split_authors(const char *raw, char *buf, size_t bufsz,
 
 		if (end_name)
 		{
-			char	   *name = emit_collapsed(raw + name_start,
-											  name_end - name_start, &out);
-
-			strip_et_al(name);
-			if (name[0] != '\0' && !is_et_al(name))
-			{
-				if (n < maxnames)
-				{
-					names[n].name = name;
-					names[n].affiliation = NULL;
-				}
-				last = n++;
-				last_has_aff = false;
-			}
-			else
-				out = name;		/* discard */
+			end_name_at(raw + name_start, name_end - name_start, &out, names,
+						maxnames, &n, &last, &last_has_aff);
 			if (c == '\0')
 				break;
 			i += skip;
