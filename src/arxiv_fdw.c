@@ -100,6 +100,30 @@ _PG_init(void)
 	MarkGUCPrefixReserved("arxiv_fdw");
 }
 
+/*
+ * The one refusal of a scan that would page through all of arXiv: at plan
+ * time when no condition can restrict the request, at execution when the
+ * values of this execution (parameters) make the conditions restrict
+ * nothing.
+ */
+static void report_fetch_all(Oid relid, bool at_execution) pg_attribute_noreturn();
+
+static void
+report_fetch_all(Oid relid, bool at_execution)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
+					get_rel_name(relid)),
+			 at_execution
+			 ? errdetail("The conditions sent to arXiv restrict nothing for these values.")
+			 : errdetail("None of the WHERE conditions can be sent to arXiv, and arXiv allows one request every %g seconds.",
+						 ARXIV_MIN_REQUEST_INTERVAL),
+			 at_execution
+			 ? errhint("Add a condition on \"id\", \"category\", \"author\", \"search\" or a \"published\" range.")
+			 : errhint("Add a condition on \"id\", \"category\", \"author\", \"search\" or a \"published\" range, or set the table option \"query\".")));
+}
+
 /* planner state kept in baserel->fdw_private */
 typedef struct ArxivPlanState
 {
@@ -290,7 +314,7 @@ typedef struct ArxivScanState
 	long		cache_hits;
 	int64		bytes;
 	double		waited;
-	char	   *echo;
+	char	   *feed_title;	/* arXiv's echo of the query, for EXPLAIN */
 } ArxivScanState;
 
 PG_FUNCTION_INFO_V1(arxiv_fdw_handler);
@@ -412,8 +436,8 @@ estimate_costs(ArxivPlanState *ps, double fetched, bool restricted,
  * "updated" with the type's default ordering.
  */
 static ArxivSort
-pathkeys_sort(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
-			  List *pathkeys, bool *desc)
+pathkeys_sort(RelOptInfo *baserel, ArxivPlanState *ps, List *pathkeys,
+			  bool *desc)
 {
 	PathKey    *pk;
 	ListCell   *lc;
@@ -488,7 +512,8 @@ add_scan_path(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps,
 }
 
 static bool
-ec_member_is_id(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+ec_member_is_id(PlannerInfo *root pg_attribute_unused(), RelOptInfo *rel,
+				EquivalenceClass *ec pg_attribute_unused(),
 				EquivalenceMember *em, void *arg)
 {
 	Var		   *var = (Var *) em->em_expr;
@@ -503,7 +528,8 @@ ec_member_is_id(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 
 /* an equivalence member that is "id" or a filter column of rel */
 static bool
-ec_member_is_join_key(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+ec_member_is_join_key(PlannerInfo *root pg_attribute_unused(), RelOptInfo *rel,
+					  EquivalenceClass *ec pg_attribute_unused(),
 					  EquivalenceMember *em, void *arg)
 {
 	Var		   *var = (Var *) em->em_expr;
@@ -686,7 +712,7 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 
 static void
 arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-					 Oid foreigntableid)
+					 Oid foreigntableid pg_attribute_unused())
 {
 	ArxivPlanState *ps = baserel->fdw_private;
 	ArxivSort	sort;
@@ -696,7 +722,7 @@ arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	add_scan_path(root, baserel, ps, NIL, SORT_NONE, false);
 
 	/* arXiv sorts, so no Sort node is needed (not across id batches) */
-	sort = pathkeys_sort(root, baserel, ps, root->query_pathkeys, &desc);
+	sort = pathkeys_sort(baserel, ps, root->query_pathkeys, &desc);
 	if (sort != SORT_NONE && ps->id_count < 0)
 		add_scan_path(root, baserel, ps, root->query_pathkeys, sort, desc);
 
@@ -854,13 +880,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					 errhint("Join on the real columns instead, e.g. t.cat = ANY (p.categories), or allow a nested loop.")));
 	}
 	if (id_source == NIL && !pd.may_restrict && !constant_false(baserel))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
-						get_rel_name(foreigntableid)),
-				 errdetail("None of the WHERE conditions can be sent to arXiv, and arXiv allows one request every %g seconds.",
-						   ARXIV_MIN_REQUEST_INTERVAL),
-				 errhint("Add a condition on \"id\", \"category\", \"author\", \"search\" or a \"published\" range, or set the table option \"query\".")));
+		report_fetch_all(foreigntableid, false);
 
 	/* keep the clauses PostgreSQL must check; pushed exact ones are done */
 	foreach(lc, scan_clauses)
@@ -1291,7 +1311,7 @@ scan_fresh_only(EState *estate)
 }
 
 static void
-arxivBeginForeignScan(ForeignScanState *node, int eflags)
+arxivBeginForeignScan(ForeignScanState *node, int eflags pg_attribute_unused())
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
@@ -1589,12 +1609,7 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 
 	if (!ss->req.impossible && ss->req.search_query == NULL &&
 		ss->req.ids == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("query on foreign table \"%s\" would fetch all of arXiv",
-						get_rel_name(ss->relid)),
-				 errdetail("The conditions sent to arXiv restrict nothing for these values."),
-				 errhint("Add a condition on \"id\", \"category\", \"author\", \"search\" or a \"published\" range.")));
+		report_fetch_all(ss->relid, true);
 }
 
 static void
@@ -2474,7 +2489,7 @@ fetch_next_page(ArxivScanState *ss)
 
 	info = atom_parser_info(ss->parser);
 	if (info->title)
-		ss->echo = MemoryContextStrdup(ss->scan_cxt, info->title);
+		ss->feed_title = MemoryContextStrdup(ss->scan_cxt, info->title);
 	ss->entries += info->nentries;
 	if (ss->cur_ids)
 	{
@@ -2765,8 +2780,8 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("arXiv Bytes", NULL, ss->bytes, es);
 			ExplainPropertyInteger("arXiv Retries", NULL, ss->retries, es);
 			ExplainPropertyFloat("arXiv Rate Limit Wait", "s", ss->waited, 3, es);
-			if (ss->echo)
-				ExplainPropertyText("arXiv Echo", ss->echo, es);
+			if (ss->feed_title)
+				ExplainPropertyText("arXiv Echo", ss->feed_title, es);
 		}
 	}
 }

@@ -173,7 +173,6 @@ typedef struct ArxivHttpResult
 	long		status;			/* HTTP status, 0 if none was received */
 	char		content_type[64];	/* printable ASCII, "" if none */
 	bool		transport_error;	/* connect failure, reset, timeout... */
-	bool		timed_out;
 	bool		too_large;		/* max_response_bytes was exceeded */
 	double		retry_after;	/* seconds from Retry-After, or -1 */
 	int64		bytes;			/* body bytes received */
@@ -190,6 +189,12 @@ extern bool arxiv_url_key(const char *url, char *buf, size_t bufsize);
 extern bool arxiv_url_is_arxiv(const char *url);
 extern char *arxiv_url_redact(const char *url);
 extern void arxiv_interruptible_sleep(double seconds);
+
+/*
+ * arxiv_fdw's files (rate-limit state, statistics, response cache) live in
+ * this folder of the data directory.
+ */
+#define ARXIV_DATA_DIR "arxiv_fdw"
 
 /* ratelimit.c */
 extern double arxiv_ratelimit_acquire(const char *key, double interval);
@@ -222,6 +227,7 @@ typedef enum ArxivReplayStatus
 } ArxivReplayStatus;
 
 extern void arxiv_cache_init(void);
+extern bool arxiv_make_data_dir(const char *subdir, bool missing_ok);
 extern void arxiv_stats_add(const ArxivCounters *delta);
 extern ArxivCacheReader *arxiv_cache_open(MemoryContext cxt, Oid role,
 										  const char *key, double ttl);

@@ -39,8 +39,9 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#define CACHE_DIR "arxiv_fdw/cache"
-#define STATS_FILE "arxiv_fdw/stats"
+#define CACHE_SUBDIR "cache"
+#define CACHE_DIR ARXIV_DATA_DIR "/" CACHE_SUBDIR
+#define STATS_FILE ARXIV_DATA_DIR "/stats"
 #define CACHE_MAGIC "arxiv_fdw response cache 2\n"
 
 static ArxivCounters session_counters;
@@ -56,13 +57,31 @@ typedef struct StatsFile
 	double		reset_time;		/* epoch seconds; 0: never reset */
 } StatsFile;
 
-static void
-ensure_dir(const char *path)
+/*
+ * Create ARXIV_DATA_DIR, and subdir in it unless NULL, if missing.  Failure
+ * is an ERROR, or with missing_ok a false result (for the response cache,
+ * which is skipped then).
+ */
+bool
+arxiv_make_data_dir(const char *subdir, bool missing_ok)
 {
-	if (mkdir(path, S_IRWXU) != 0 && errno != EEXIST)
+	char		path[MAXPGPATH];
+
+	for (int level = 0; level < (subdir ? 2 : 1); level++)
+	{
+		if (level == 0)
+			strlcpy(path, ARXIV_DATA_DIR, sizeof(path));
+		else
+			snprintf(path, sizeof(path), "%s/%s", ARXIV_DATA_DIR, subdir);
+		if (mkdir(path, S_IRWXU) == 0 || errno == EEXIST)
+			continue;
+		if (missing_ok)
+			return false;
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not create directory \"%s\": %m", path)));
+	}
+	return true;
 }
 
 static void
@@ -88,7 +107,7 @@ update_stats_file(const ArxivCounters *delta, bool reset, StatsFile *out)
 	StatsFile	sf;
 	int			fd;
 
-	ensure_dir("arxiv_fdw");
+	arxiv_make_data_dir(NULL, false);
 	fd = OpenTransientFile(STATS_FILE, O_RDWR | O_CREAT | PG_BINARY);
 	if (fd < 0)
 	{
@@ -208,7 +227,7 @@ arxiv_fdw_reset_stats(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-#define CACHE_STATE_FILE "arxiv_fdw/cache.state"
+#define CACHE_STATE_FILE ARXIV_DATA_DIR "/cache.state"
 #define CACHE_STATE_MAGIC 0x61786332	/* "axc2" */
 #define CACHE_FILE_MODE (S_IRUSR | S_IWUSR)
 #define SWEEP_INTERVAL 60.0		/* seconds between two sweeps */
@@ -256,11 +275,7 @@ cache_limit(void)
 static bool
 make_cache_dirs(void)
 {
-	if (mkdir("arxiv_fdw", S_IRWXU) != 0 && errno != EEXIST)
-		return false;
-	if (mkdir(CACHE_DIR, S_IRWXU) != 0 && errno != EEXIST)
-		return false;
-	return true;
+	return arxiv_make_data_dir(CACHE_SUBDIR, true);
 }
 
 /*

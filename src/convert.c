@@ -39,7 +39,7 @@ struct ArxivConverter
 	MemoryContext scratch;		/* temporaries of one value, reset after it */
 	int			natts;
 	ColumnConv *cols;
-	bool		need_utf8_check;	/* server encoding is not UTF-8 */
+	bool		convert_to_server;	/* server encoding is not UTF-8 */
 	const ArxivRequest *req;
 };
 
@@ -53,7 +53,7 @@ arxiv_converter_create(TupleDesc tupdesc, ArxivField *fields)
 										  ALLOCSET_SMALL_SIZES);
 	conv->natts = tupdesc->natts;
 	conv->cols = palloc0(sizeof(ColumnConv) * tupdesc->natts);
-	conv->need_utf8_check = GetDatabaseEncoding() != PG_UTF8;
+	conv->convert_to_server = GetDatabaseEncoding() != PG_UTF8;
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
@@ -89,7 +89,7 @@ arxiv_converter_set_request(ArxivConverter *conv, const ArxivRequest *req)
 static Datum
 text_datum(ArxivConverter *conv, const char *s)
 {
-	if (conv->need_utf8_check)
+	if (conv->convert_to_server)
 		s = pg_any_to_server(s, strlen(s), PG_UTF8);
 	return PointerGetDatum(cstring_to_text(s));
 }
@@ -119,7 +119,7 @@ author_names_datum(ArxivConverter *conv, const AtomEntry *e)
 static void
 append_json_string(StringInfo buf, ArxivConverter *conv, const char *s)
 {
-	if (conv->need_utf8_check)
+	if (conv->convert_to_server)
 		s = pg_any_to_server(s, strlen(s), PG_UTF8);
 	escape_json(buf, s);
 }

@@ -128,7 +128,7 @@ palloc_cb(void *arg, size_t size)
 }
 
 static void
-pfree_cb(void *arg, void *ptr)
+pfree_cb(void *arg pg_attribute_unused(), void *ptr)
 {
 	pfree(ptr);
 }
@@ -1495,7 +1495,7 @@ text_term(BuildContext *bc, List *node, const char *pattern)
 }
 
 static AqNode *
-raw_term(BuildContext *bc, List *node, const char *value)
+raw_term(BuildContext *bc, List *node pg_attribute_unused(), const char *value)
 {
 	const char *why;
 	AqNode	   *result = aq_raw(bc->arena, value, &why);

@@ -295,7 +295,6 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 	if (rc != CURLE_OK && !result->too_large)
 	{
 		result->transport_error = true;
-		result->timed_out = (rc == CURLE_OPERATION_TIMEDOUT);
 		describe_transport_error(http, rc, url, result);
 	}
 }

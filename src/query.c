@@ -93,17 +93,6 @@ aq_alloc(AqArena *arena, size_t size)
 	return result;
 }
 
-char *
-aq_strdup(AqArena *arena, const char *s)
-{
-	size_t		len = strlen(s);
-	char	   *copy = aq_alloc(arena, len + 1);
-
-	if (copy != NULL)
-		memcpy(copy, s, len + 1);
-	return copy;
-}
-
 static AqNode *
 make_node(AqArena *arena, AqKind kind, bool exact)
 {

@@ -70,7 +70,6 @@ typedef struct AqArena AqArena;
 extern AqArena *aq_arena_create(AqAllocFn alloc, AqFreeFn free_fn, void *arg);
 extern void aq_arena_destroy(AqArena *arena);
 extern void *aq_alloc(AqArena *arena, size_t size);
-extern char *aq_strdup(AqArena *arena, const char *s);
 
 /* leaves */
 extern AqNode *aq_true(AqArena *arena, bool exact);

@@ -48,7 +48,7 @@
 #include "storage/fd.h"
 #include "storage/lock.h"
 
-#define RATELIMIT_DIR "arxiv_fdw"
+#define RATELIMIT_DIR ARXIV_DATA_DIR
 
 /* the fourth field of the lock tags: user advisory locks use 1 and 2 */
 #define RATELIMIT_LOCK_CLASS 0x4158
@@ -74,10 +74,7 @@ open_time_file(const char *key)
 	char		path[MAXPGPATH];
 	int			fd;
 
-	if (mkdir(RATELIMIT_DIR, S_IRWXU) != 0 && errno != EEXIST)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not create directory \"%s\": %m", RATELIMIT_DIR)));
+	arxiv_make_data_dir(NULL, false);
 	/* data directory relative, one file per host key */
 	snprintf(path, sizeof(path), "%s/host-%016llx.last", RATELIMIT_DIR,
 			 (unsigned long long) key_hash(key));

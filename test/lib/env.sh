@@ -44,7 +44,7 @@ pg_bindir() {
 
 build_install() {
 	log "building and installing arxiv_fdw"
-	make -C "$ARXIV_TOP" -s PG_CFLAGS="-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers ${ARXIV_EXTRA_CFLAGS:--Werror}" >/dev/null
+	make -C "$ARXIV_TOP" -s PG_CFLAGS="-Wall -Wextra -Wno-sign-compare -Wno-missing-field-initializers ${ARXIV_EXTRA_CFLAGS:--Werror}" >/dev/null
 	as_root make -C "$ARXIV_TOP" -s install >/dev/null
 }
 
