@@ -3,6 +3,7 @@
 MODULE_big = arxiv_fdw
 OBJS = \
 	src/arxiv_fdw.o \
+	src/arxiv_id.o \
 	src/atom.o \
 	src/cache.o \
 	src/cache_owner.o \

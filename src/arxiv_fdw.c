@@ -2332,16 +2332,25 @@ remote_estimate(ArxivPlanState *ps)
 	return result;
 }
 
+/*
+ * Retry backoff: the request interval doubled per attempt, with up to a
+ * quarter more at random so that sessions failing together do not retry in
+ * step; at least what Retry-After asked for, at most two minutes.
+ */
+#define BACKOFF_MIN_BASE	0.5		/* seconds, when request_interval is 0 */
+#define BACKOFF_JITTER		0.25
+#define BACKOFF_MAX			120.0	/* seconds */
+
 static double
 backoff_seconds(ArxivScanState *ss, int attempt, double retry_after)
 {
-	double		base = Max(ss->opts.request_interval, 0.5);
+	double		base = Max(ss->opts.request_interval, BACKOFF_MIN_BASE);
 	double		delay = base * pow(2, attempt) *
-		(1.0 + 0.25 * pg_prng_double(&pg_global_prng_state));
+		(1.0 + BACKOFF_JITTER * pg_prng_double(&pg_global_prng_state));
 
 	if (retry_after >= 0)
 		delay = Max(delay, retry_after);
-	return Min(delay, 120.0);
+	return Min(delay, BACKOFF_MAX);
 }
 
 static void
@@ -2350,8 +2359,9 @@ report_fetch_failure(FetchResult *fr, const char *url, int attempts)
 	ereport(ERROR,
 			(errcode(fr->sqlstate),
 			 errmsg("could not fetch results from arXiv: %s", fr->message),
-			 errdetail("Request %s failed after %d attempt%s.",
-					   arxiv_url_redact(url), attempts, attempts == 1 ? "" : "s"),
+			 errdetail_plural("Request %s failed after %d attempt.",
+							  "Request %s failed after %d attempts.",
+							  attempts, arxiv_url_redact(url), attempts),
 			 fr->outcome == FETCH_RETRY
 			 ? errhint("arXiv may be busy; try again later, or raise the server option \"max_retries\".")
 			 : 0));

@@ -57,6 +57,7 @@
 #include <libxml/xmlversion.h>
 
 #include "atom.h"
+#include "arxiv_id.h"
 
 #define ATOM_NS			"http://www.w3.org/2005/Atom"
 #define OPENSEARCH_NS	"http://a9.com/-/spec/opensearch/1.1/"
@@ -1343,78 +1344,6 @@ atom_parser_free(AtomParser *parser)
 }
 
 /*
- * Length of a new-style id ("0704.0001", "2605.09735") at s, or 0.
- */
-static size_t
-scan_new_style_id(const char *s)
-{
-	size_t		i;
-	size_t		ndigits = 0;
-
-	for (i = 0; i < 4; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	if (s[4] != '.')
-		return 0;
-	while (s[5 + ndigits] >= '0' && s[5 + ndigits] <= '9')
-		ndigits++;
-	return (ndigits == 4 || ndigits == 5) ? 5 + ndigits : 0;
-}
-
-/*
- * Length of a run of letters (uppercase too if allow_upper) and inner
- * hyphens, such as "cond-mat" or "str-el", at s; 0 if there is none.
- */
-static size_t
-scan_word(const char *s, bool allow_upper)
-{
-	size_t		i = 0;
-
-	for (;;)
-	{
-		size_t		start = i;
-
-		while ((s[i] >= 'a' && s[i] <= 'z') ||
-			   (allow_upper && s[i] >= 'A' && s[i] <= 'Z'))
-			i++;
-		if (i == start)
-			return 0;			/* empty word, or hyphen at an edge */
-		if (s[i] != '-')
-			return i;
-		i++;
-	}
-}
-
-/*
- * Length of an old-style id ("hep-th/9901001", "math.AP/0301001",
- * "cond-mat.str-el/0101001") at s, or 0.
- */
-static size_t
-scan_old_style_id(const char *s)
-{
-	size_t		i;
-	size_t		n;
-	size_t		ndigits = 0;
-
-	i = scan_word(s, false);	/* archive */
-	if (i == 0)
-		return 0;
-	if (s[i] == '.')
-	{
-		n = scan_word(s + i + 1, true); /* subject class */
-		if (n == 0)
-			return 0;
-		i += 1 + n;
-	}
-	if (s[i] != '/')
-		return 0;
-	i++;
-	while (s[i + ndigits] >= '0' && s[i + ndigits] <= '9')
-		ndigits++;
-	return ndigits == 7 ? i + 7 : 0;
-}
-
-/*
  * Split "http(s)://<host>/abs/<id>[v<N>]" into id and version.  Any host is
  * accepted (arxiv.org, export.arxiv.org, a mock server); the path must be
  * exactly /abs/ followed by a well-formed id.
@@ -1426,7 +1355,7 @@ atom_split_id(const char *id_url, char *idbuf, size_t idbufsz, int *version)
 	const char *slash;
 	const char *id;
 	size_t		idlen;
-	long		ver = 0;
+	int			ver = 0;
 
 	if (version != NULL)
 		*version = 0;
@@ -1447,25 +1376,18 @@ atom_split_id(const char *id_url, char *idbuf, size_t idbufsz, int *version)
 		return false;
 
 	id = slash + 5;
-	idlen = scan_new_style_id(id);
-	if (idlen == 0)
-		idlen = scan_old_style_id(id);
+	idlen = arxiv_id_scan(id);
 	if (idlen == 0)
 		return false;
 
 	s = id + idlen;
 	if (*s == 'v')
 	{
-		s++;
-		if (*s < '1' || *s > '9')
-			return false;		/* no digits, a leading zero, or v0 */
-		while (*s >= '0' && *s <= '9')
-		{
-			ver = ver * 10 + (*s - '0');
-			if (ver > INT_MAX)
-				return false;
-			s++;
-		}
+		size_t		vlen = arxiv_id_scan_version(s, &ver);
+
+		if (vlen == 0)
+			return false;
+		s += vlen;
 	}
 	if (*s != '\0' || idlen >= idbufsz)
 		return false;
@@ -1473,6 +1395,6 @@ atom_split_id(const char *id_url, char *idbuf, size_t idbufsz, int *version)
 	memcpy(idbuf, id, idlen);
 	idbuf[idlen] = '\0';
 	if (version != NULL)
-		*version = (int) ver;
+		*version = ver;
 	return true;
 }

@@ -12,6 +12,7 @@
  *-------------------------------------------------------------------------
  */
 #include "query.h"
+#include "arxiv_id.h"
 
 #include <string.h>
 
@@ -700,73 +701,24 @@ aq_urlencode(AqArena *arena, const char *s)
 	return out;
 }
 
-static const char *
-skip_digits(const char *p, int n)
-{
-	for (int i = 0; i < n; i++, p++)
-		if (*p < '0' || *p > '9')
-			return NULL;
-	return p;
-}
-
-/* YYMM with a month 01-12; returns YYMM or -1 */
-static int
-parse_yymm(const char *p)
-{
-	int			yymm;
-
-	if (skip_digits(p, 4) == NULL)
-		return -1;
-	yymm = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
-	if (yymm % 100 < 1 || yymm % 100 > 12)
-		return -1;
-	return yymm;
-}
-
 /*
- * arXiv identifiers: YYMM.NNNN (0704-1412) or YYMM.NNNNN (1501 on), new
- * style; archive[.SUBJ]/YYMMNNN, old style; optionally followed by vN when
- * allow_version.  Strict, because one malformed id in an id_list makes arXiv
- * fail the whole request, and an id outside the grammar cannot exist.
+ * An arXiv identifier (arxiv_id.h's grammar), followed by a version when
+ * allow_version.
  */
 bool
 aq_valid_id(const char *id, bool allow_version)
 {
-	const char *p = id;
-	const char *slash = strchr(id, '/');
-	int			yymm;
+	size_t		n = arxiv_id_scan(id);
 
-	if (slash != NULL)
-	{
-		if (!is_category_part(&p))
-			return false;
-		if (*p == '.')
-		{
-			p++;
-			if (!is_category_part(&p))
-				return false;
-		}
-		if (p != slash || parse_yymm(slash + 1) < 0)
-			return false;
-		p = skip_digits(slash + 1, 7);
-	}
-	else
-	{
-		yymm = parse_yymm(id);
-		if (yymm < 0 || id[4] != '.')
-			return false;
-		p = skip_digits(id + 5, yymm >= 1501 ? 5 : 4);
-	}
-	if (p == NULL)
+	if (n == 0)
 		return false;
-	if (*p == 'v' && allow_version)
+	if (id[n] == 'v' && allow_version)
 	{
-		const char *v = ++p;
+		size_t		vlen = arxiv_id_scan_version(id + n, NULL);
 
-		while (*p >= '0' && *p <= '9' && p - v < 6)
-			p++;
-		if (p == v || *v == '0')
+		if (vlen == 0)
 			return false;
+		n += vlen;
 	}
-	return *p == '\0';
+	return id[n] == '\0';
 }

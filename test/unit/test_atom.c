@@ -1187,7 +1187,7 @@ static const char billion_laughs[] =
 static const char xxe[] =
 "<?xml version=\"1.0\"?>\n"
 "<!DOCTYPE feed [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
-"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>http://arxiv.org/abs/1234.5678v1</id>"
+"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>http://arxiv.org/abs/1204.5678v1</id>"
 "<title>&xxe;</title></entry></feed>\n";
 
 static void
@@ -1306,7 +1306,7 @@ big_field_doc(size_t n)
 
 	memset(as, 'a', n);
 	as[n] = '\0';
-	buf_puts(&b, FEED_OPEN "<entry><id>http://arxiv.org/abs/1234.5678v1</id><summary>");
+	buf_puts(&b, FEED_OPEN "<entry><id>http://arxiv.org/abs/1204.5678v1</id><summary>");
 	buf_append(&b, as, n);
 	buf_puts(&b, "</summary></entry>" FEED_CLOSE);
 	free(as);
@@ -1374,7 +1374,7 @@ repeated_doc(const char *before, const char *item, size_t n, const char *after)
 {
 	Buf			b = {0};
 
-	buf_puts(&b, FEED_OPEN "<entry><id>http://arxiv.org/abs/1234.5678v1</id>");
+	buf_puts(&b, FEED_OPEN "<entry><id>http://arxiv.org/abs/1204.5678v1</id>");
 	buf_puts(&b, before);
 	buf_repeat(&b, item, n);
 	buf_puts(&b, after);
@@ -1692,7 +1692,7 @@ test_error_entries(void)
 	Result		r;
 	const char *doc =
 		FEED_OPEN
-		"<entry><id>http://arxiv.org/abs/1234.5678v1</id><title>Error</title>"
+		"<entry><id>http://arxiv.org/abs/1204.5678v1</id><title>Error</title>"
 		"<author><name>Someone Else</name></author></entry>"
 		"<entry><id>https://arxiv.org/api/1</id><title>Error</title>"
 		"<summary>found by title and author</summary>"
@@ -1855,23 +1855,23 @@ test_split_id(void)
 		"",
 		"http://arxiv.org/api/errors#incorrect_id_format_for_abc",
 		"https://arxiv.org/api/errors",
-		"ftp://arxiv.org/abs/1234.5678",
-		"arxiv.org/abs/1234.5678",
-		"http:///abs/1234.5678",
+		"ftp://arxiv.org/abs/1204.5678",
+		"arxiv.org/abs/1204.5678",
+		"http:///abs/1204.5678",
 		"http://arxiv.org/abs/",
 		"http://arxiv.org/abs/abc",
-		"http://arxiv.org/pdf/1234.5678v1",
+		"http://arxiv.org/pdf/1204.5678v1",
 		"http://arxiv.org/abs/1234.567",
-		"http://arxiv.org/abs/1234.567890",
+		"http://arxiv.org/abs/1204.567890",
 		"http://arxiv.org/abs/12345.6789",
 		"http://arxiv.org/abs/1234-5678",
-		"http://arxiv.org/abs/1234.5678v",
-		"http://arxiv.org/abs/1234.5678v0",
-		"http://arxiv.org/abs/1234.5678v01",
-		"http://arxiv.org/abs/1234.5678v1x",
-		"http://arxiv.org/abs/1234.5678v99999999999",
-		"http://arxiv.org/abs/1234.5678/",
-		"http://arxiv.org/abs/1234.5678?x=1",
+		"http://arxiv.org/abs/1204.5678v",
+		"http://arxiv.org/abs/1204.5678v0",
+		"http://arxiv.org/abs/1204.5678v01",
+		"http://arxiv.org/abs/1204.5678v1x",
+		"http://arxiv.org/abs/1204.5678v99999999999",
+		"http://arxiv.org/abs/1204.5678/",
+		"http://arxiv.org/abs/1204.5678?x=1",
 		"http://arxiv.org/abs/hep-th/990100",
 		"http://arxiv.org/abs/hep-th/99010012",
 		"http://arxiv.org/abs/Hep-th/9901001",
@@ -1880,8 +1880,14 @@ test_split_id(void)
 		"http://arxiv.org/abs/math./0301001",
 		"http://arxiv.org/abs/math.AP0301001",
 		"http://arxiv.org/abs/hep_th/9901001",
-		"http://arxiv.org/abs/ 1234.5678",
-		"http://arxiv.org/x/abs/1234.5678",
+		"http://arxiv.org/abs/ 1204.5678",
+		"http://arxiv.org/x/abs/1204.5678",
+		/* outside arxiv_id.h's grammar, which the query builder shares */
+		"http://arxiv.org/abs/2613.00001",	/* month 13 */
+		"http://arxiv.org/abs/0704.00001",	/* 5 digits before 1501 */
+		"http://arxiv.org/abs/1501.0001",	/* 4 digits from 1501 */
+		"http://arxiv.org/abs/hep-th/9913001",	/* month 13 */
+		"http://arxiv.org/abs/1204.5678v1234567890",	/* 10 digits */
 	};
 	char		idbuf[64];
 	int			version;
@@ -1894,7 +1900,7 @@ test_split_id(void)
 	check_split("http://arxiv.org/abs/cond-mat.str-el/0101001", "cond-mat.str-el/0101001", 0);
 	check_split("http://arxiv.org/abs/astro-ph/0601001v1", "astro-ph/0601001", 1);
 	check_split("http://localhost:8080/abs/1111.2011v2", "1111.2011", 2);
-	check_split("http://arxiv.org/abs/1234.5678v2147483647", "1234.5678", 2147483647);
+	check_split("http://arxiv.org/abs/1204.5678v999999999", "1204.5678", 999999999);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 	{
@@ -1905,13 +1911,13 @@ test_split_id(void)
 		CHECK(!ok);
 	}
 	CHECK(!atom_split_id(NULL, idbuf, sizeof(idbuf), &version));
-	CHECK(!atom_split_id("http://arxiv.org/abs/1234.5678", NULL, 10, &version));
+	CHECK(!atom_split_id("http://arxiv.org/abs/1204.5678", NULL, 10, &version));
 
 	/* buffer size: the id and its terminator must fit */
-	CHECK(!atom_split_id("http://arxiv.org/abs/1234.5678v1", idbuf, 9, &version));
-	CHECK(atom_split_id("http://arxiv.org/abs/1234.5678v1", idbuf, 10, &version));
-	CHECK(!atom_split_id("http://arxiv.org/abs/1234.5678v1", idbuf, 0, &version));
-	CHECK(atom_split_id("http://arxiv.org/abs/1234.5678v3", idbuf, sizeof(idbuf), NULL));
+	CHECK(!atom_split_id("http://arxiv.org/abs/1204.5678v1", idbuf, 9, &version));
+	CHECK(atom_split_id("http://arxiv.org/abs/1204.5678v1", idbuf, 10, &version));
+	CHECK(!atom_split_id("http://arxiv.org/abs/1204.5678v1", idbuf, 0, &version));
+	CHECK(atom_split_id("http://arxiv.org/abs/1204.5678v3", idbuf, sizeof(idbuf), NULL));
 }
 
 /* ---------- fuzz regressions ---------- */

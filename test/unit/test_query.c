@@ -244,6 +244,13 @@ test_urlencode_and_ids(AqArena *a)
 	CHECK(!aq_valid_id("hep-th/990100", true));
 	CHECK(!aq_valid_id("2605.09735v", true));
 	CHECK(!aq_valid_id("", true));
+	/* the grammar the Atom parser shares (arxiv_id.h) */
+	CHECK(!aq_valid_id("0704.00001", true));
+	CHECK(!aq_valid_id("1501.0001", true));
+	CHECK(!aq_valid_id("hep-/9901001", true));
+	CHECK(!aq_valid_id("Hep-th/9901001", true));
+	CHECK(aq_valid_id("2605.09735v123456789", true));
+	CHECK(!aq_valid_id("2605.09735v1234567890", true));
 }
 
 /*
