@@ -12,7 +12,8 @@
  *	  convert.c	  Atom entries to Datums
  *	  arxiv_fdw.c handler, planner and executor callbacks
  *
- *	  atom.c and query.c are PostgreSQL-free (see atom.h, query.h).
+ *	  atom.c, query.c, arxiv_id.c and oai.c are PostgreSQL-free (see their
+ *	  headers).
  *
  *-------------------------------------------------------------------------
  */
