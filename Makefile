@@ -11,6 +11,8 @@ OBJS = \
 	src/deparse.o \
 	src/http.o \
 	src/oai.o \
+	src/oai_plan.o \
+	src/oai_scan.o \
 	src/option.o \
 	src/query.o \
 	src/ratelimit.o
@@ -20,7 +22,7 @@ EXTENSION = arxiv_fdw
 DATA_built = sql/arxiv_fdw--1.0.sql
 PGFILEDESC = "arxiv_fdw - foreign data wrapper for the arXiv API"
 
-REGRESS = options scan pushdown semantics errors response_cache cache matview security
+REGRESS = options scan pushdown semantics errors response_cache cache matview security oai
 REGRESS_OPTS = --inputdir=. --outputdir=test/regress-out
 
 PKG_CONFIG ?= pkg-config

@@ -71,7 +71,7 @@ PG_MODULE_MAGIC;
 #endif
 
 /* arxiv_fdw.progress: a NOTICE per page fetched, for long scans */
-static bool arxiv_progress = false;
+bool		arxiv_progress = false;
 
 /*
  * arxiv_fdw.response_cache: off makes scans ignore cached responses (fresh
@@ -223,6 +223,7 @@ typedef struct TailEntry
 
 typedef struct ArxivScanState
 {
+	ArxivStateKind state_kind;	/* STATE_API; see arxiv_fdw.h */
 	ArxivOptions opts;
 	List	   *pushed;
 	List	   *exprstates;
@@ -371,11 +372,19 @@ static void
 arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					   Oid foreigntableid)
 {
-	ArxivPlanState *ps = palloc0(sizeof(ArxivPlanState));
-	Relation	rel = table_open(foreigntableid, NoLock);
+	ArxivPlanState *ps;
+	Relation	rel;
 	List	   *local_clauses = NIL;
 	ListCell   *lc;
 	double		rows;
+
+	if (arxiv_table_source(foreigntableid) != SOURCE_API)
+	{
+		oaiGetForeignRelSize(root, baserel, foreigntableid);
+		return;
+	}
+	ps = palloc0(sizeof(ArxivPlanState));
+	rel = table_open(foreigntableid, NoLock);
 
 	arxiv_get_options(foreigntableid, &ps->opts);
 	ps->fields = arxiv_column_fields(foreigntableid, RelationGetDescr(rel));
@@ -712,11 +721,17 @@ add_id_source_paths(PlannerInfo *root, RelOptInfo *baserel, ArxivPlanState *ps)
 
 static void
 arxivGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-					 Oid foreigntableid pg_attribute_unused())
+					 Oid foreigntableid)
 {
 	ArxivPlanState *ps = baserel->fdw_private;
 	ArxivSort	sort;
 	bool		desc = false;
+
+	if (arxiv_table_source(foreigntableid) != SOURCE_API)
+	{
+		oaiGetForeignPaths(root, baserel, foreigntableid);
+		return;
+	}
 
 	ps->filter_join = filter_column_joined(root, baserel, ps);
 	add_scan_path(root, baserel, ps, NIL, SORT_NONE, false);
@@ -838,6 +853,9 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	Relation	rel;
 	int			natts;
 
+	if (!IS_UPPER_REL(baserel) && arxiv_table_source(foreigntableid) != SOURCE_API)
+		return oaiGetForeignPlan(root, baserel, foreigntableid, best_path,
+								 tlist, scan_clauses, outer_plan);
 	if (IS_UPPER_REL(baserel))
 		return upper_plan(root, baserel, best_path, tlist);
 	ps = baserel->fdw_private;
@@ -930,7 +948,9 @@ own_scan_path(Path *path)
 {
 	while (IsA(path, ProjectionPath))
 		path = ((ProjectionPath *) path)->subpath;
+	/* an OAI-PMH table's path has no fdw_private */
 	if (!IsA(path, ForeignPath) || path->parent->reloptkind != RELOPT_BASEREL ||
+		((ForeignPath *) path)->fdw_private == NIL ||
 		path->parent->fdwroutine == NULL ||
 		path->parent->fdwroutine->GetForeignUpperPaths != arxivGetForeignUpperPaths)
 		return NULL;
@@ -1138,6 +1158,10 @@ arxivGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 {
 	if (output_rel->fdw_private != NULL)
 		return;
+	/* OAI-PMH can neither count nor limit; its paths are never ours here */
+	if (input_rel->reloptkind == RELOPT_BASEREL &&
+		arxiv_table_source(planner_rt_fetch(input_rel->relid, root)->relid) != SOURCE_API)
+		return;
 	if (stage == UPPERREL_GROUP_AGG)
 		add_count_path(root, input_rel, output_rel, extra);
 	else if (stage == UPPERREL_FINAL)
@@ -1311,13 +1335,23 @@ scan_fresh_only(EState *estate)
 }
 
 static void
-arxivBeginForeignScan(ForeignScanState *node, int eflags pg_attribute_unused())
+arxivBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	List	   *priv = fsplan->fdw_private;
-	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
-	int			nvalues = intVal(list_nth(priv, FSP_NVALUES));
+	ArxivScanState *ss;
+	int			nvalues;
+
+	/* an upper scan (no relation) is always the API's */
+	if (node->ss.ss_currentRelation != NULL &&
+		arxiv_table_source(RelationGetRelid(node->ss.ss_currentRelation)) != SOURCE_API)
+	{
+		oaiBeginForeignScan(node, eflags);
+		return;
+	}
+	ss = palloc0(sizeof(ArxivScanState));
+	nvalues = intVal(list_nth(priv, FSP_NVALUES));
 
 	node->fdw_state = ss;
 	ss->kind = (ArxivUpperKind) intVal(list_nth(priv, FSP_KIND));
@@ -2337,22 +2371,6 @@ remote_estimate(ArxivPlanState *ps)
  * quarter more at random so that sessions failing together do not retry in
  * step; at least what Retry-After asked for, at most two minutes.
  */
-#define BACKOFF_MIN_BASE	0.5		/* seconds, when request_interval is 0 */
-#define BACKOFF_JITTER		0.25
-#define BACKOFF_MAX			120.0	/* seconds */
-
-static double
-backoff_seconds(ArxivScanState *ss, int attempt, double retry_after)
-{
-	double		base = Max(ss->opts.request_interval, BACKOFF_MIN_BASE);
-	double		delay = base * pow(2, attempt) *
-		(1.0 + BACKOFF_JITTER * pg_prng_double(&pg_global_prng_state));
-
-	if (retry_after >= 0)
-		delay = Max(delay, retry_after);
-	return Min(delay, BACKOFF_MAX);
-}
-
 static void
 report_fetch_failure(FetchResult *fr, const char *url, int attempts)
 {
@@ -2494,7 +2512,7 @@ fetch_next_page(ArxivScanState *ss)
 		if (fr.outcome == FETCH_FAIL || attempt >= ss->opts.max_retries)
 			report_fetch_failure(&fr, url, attempt + 1);
 		ss->retries++;
-		arxiv_interruptible_sleep(backoff_seconds(ss, attempt, fr.retry_after));
+		arxiv_interruptible_sleep(arxiv_backoff_seconds(ss->opts.request_interval, attempt, fr.retry_after));
 	}
 
 	info = atom_parser_info(ss->parser);
@@ -2623,6 +2641,9 @@ arxivIterateForeignScan(ForeignScanState *node)
 	ArxivScanState *ss = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 
+	if (ss->state_kind == STATE_OAI)
+		return oaiIterateForeignScan(node);
+
 	if (!ss->started)
 	{
 		compute_request(node, ss);
@@ -2647,6 +2668,12 @@ arxivReScanForeignScan(ForeignScanState *node)
 {
 	ArxivScanState *ss = node->fdw_state;
 
+	if (ss->state_kind == STATE_OAI)
+	{
+		oaiReScanForeignScan(node);
+		return;
+	}
+
 	/* parameters may have changed: recompute the request on next fetch */
 	ss->started = false;
 	ss->eof = false;
@@ -2666,6 +2693,11 @@ arxivEndForeignScan(ForeignScanState *node)
 
 	if (ss == NULL)
 		return;
+	if (ss->state_kind == STATE_OAI)
+	{
+		oaiEndForeignScan(node);
+		return;
+	}
 
 	/*
 	 * A scan under a LIMIT the planner knows (fetch_limit) ends once the
@@ -2715,6 +2747,11 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ArxivScanState *ss = node->fdw_state;
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 
+	if (ss->state_kind == STATE_OAI)
+	{
+		oaiExplainForeignScan(node, es);
+		return;
+	}
 	if (!ss->req_valid && ss->id_source == NIL &&
 		!contains_exec_param_walker((Node *) fsplan->fdw_exprs, NULL))
 		compute_request(node, ss);
@@ -2807,12 +2844,14 @@ arxivImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	ForeignServer *server = GetForeignServer(serverOid);
 	StringInfoData buf;
 
+	if (strcmp(stmt->remote_schema, "arxiv_oai") == 0)
+		return oai_import_statements(stmt->local_schema, server->servername);
 	if (strcmp(stmt->remote_schema, "arxiv") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("schema \"%s\" is not available on arXiv",
 						stmt->remote_schema),
-				 errhint("arXiv has one schema, \"arxiv\", with one table, \"papers\".")));
+				 errhint("arXiv has two schemas: \"arxiv\", with the table \"papers\" (the search API), and \"arxiv_oai\", with \"oai_papers\" and \"oai_versions\" (OAI-PMH).")));
 
 	/* PostgreSQL applies LIMIT TO and EXCEPT to what is returned */
 	initStringInfo(&buf);

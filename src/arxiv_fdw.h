@@ -10,7 +10,9 @@
  *	  ratelimit.c the cluster-wide request spacing per host
  *	  cache.c	  the response cache and usage statistics
  *	  convert.c	  Atom entries to Datums
- *	  arxiv_fdw.c handler, planner and executor callbacks
+ *	  arxiv_fdw.c handler, planner and executor callbacks (Atom API)
+ *	  oai_plan.c  OAI-PMH tables: columns, conditions, planning, IMPORT
+ *	  oai_scan.c  OAI-PMH tables: harvesting, paging, rows
  *
  *	  atom.c, query.c, arxiv_id.c and oai.c are PostgreSQL-free (see their
  *	  headers).
@@ -23,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/tupdesc.h"
+#include "commands/explain.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
@@ -34,6 +37,7 @@
 
 #define ARXIV_FDW_VERSION "1.0"
 #define ARXIV_DEFAULT_BASE_URL "https://export.arxiv.org/api/query"
+#define ARXIV_DEFAULT_OAI_URL "https://oaipmh.arxiv.org/oai"
 /*
  * arXiv's Terms of Use: no more than one request every three seconds, for
  * all of a user's connections together.  Every arXiv host shares one budget.
@@ -81,10 +85,58 @@ typedef struct ArxivFieldInfo
 
 extern const ArxivFieldInfo arxiv_fields[AF_NUM_FIELDS];
 
+/* Which interface a foreign table reads (table option "source"). */
+typedef enum ArxivSource
+{
+	SOURCE_API,					/* the Atom search API: papers */
+	SOURCE_OAI_PAPERS,			/* OAI-PMH arXivRaw: one row per paper */
+	SOURCE_OAI_VERSIONS			/* OAI-PMH arXivRaw: one row per version */
+} ArxivSource;
+
+/*
+ * The fields an OAI-PMH table's column can map to.  In oai_papers the
+ * version fields (version, submitted, size_kb, source_type) are the latest
+ * version's; in oai_versions, the row's.
+ */
+typedef enum OaiField
+{
+	OF_ID,
+	OF_DATESTAMP,
+	OF_SETS,
+	OF_SUBMITTER,
+	OF_TITLE,
+	OF_AUTHORS,
+	OF_AUTHORS_RAW,
+	OF_CATEGORIES,
+	OF_PRIMARY_CATEGORY,
+	OF_COMMENTS,
+	OF_PROXY,
+	OF_REPORT_NO,
+	OF_MSC_CLASS,
+	OF_ACM_CLASS,
+	OF_JOURNAL_REF,
+	OF_DOI,
+	OF_LICENSE,
+	OF_ABSTRACT,
+	OF_PUBLISHED,
+	OF_UPDATED,
+	OF_VERSION,
+	OF_WITHDRAWN,
+	OF_SUBMITTED,
+	OF_SIZE_KB,
+	OF_SOURCE_TYPE,
+	/* filter column: the first category asked for that the paper lists */
+	OF_CATEGORY,
+	OF_NUM_FIELDS,
+	OF_NONE = -1
+} OaiField;
+
 /* Options in effect for one foreign table. */
 typedef struct ArxivOptions
 {
 	char	   *base_url;
+	char	   *oai_url;
+	ArxivSource source;
 	double		request_interval;	/* seconds */
 	int			page_size;
 	double		timeout;		/* seconds */
@@ -100,6 +152,70 @@ typedef struct ArxivOptions
 extern void arxiv_get_options(Oid foreigntableid, ArxivOptions *opts);
 extern ArxivField arxiv_field_by_name(const char *name);
 extern ArxivField *arxiv_column_fields(Oid foreigntableid, TupleDesc tupdesc);
+extern ArxivSource arxiv_table_source(Oid foreigntableid);
+
+/* arxiv_fdw.c */
+extern bool arxiv_progress;		/* GUC arxiv_fdw.progress */
+
+/* oai_plan.c */
+typedef struct OaiFieldInfo
+{
+	const char *name;
+	Oid			type;
+	const char *sqltype;
+	bool		in_papers;		/* columns IMPORT FOREIGN SCHEMA creates */
+	bool		in_versions;
+} OaiFieldInfo;
+
+extern const OaiFieldInfo oai_fields[OF_NUM_FIELDS];
+extern OaiField oai_field_by_name(const char *name);
+extern OaiField *oai_column_fields(Oid foreigntableid, TupleDesc tupdesc);
+extern void oaiGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid foreigntableid);
+extern void oaiGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+							   Oid foreigntableid);
+extern ForeignScan *oaiGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+									  Oid foreigntableid, ForeignPath *best_path,
+									  List *tlist, List *scan_clauses,
+									  Plan *outer_plan);
+extern List *oai_import_statements(const char *local_schema,
+								   const char *server_name);
+
+/*
+ * The conditions an OAI-PMH scan sends, as the planner leaves them in
+ * ForeignScan.fdw_private (OSP_*); their value expressions are fdw_exprs.
+ */
+typedef enum OaiCondKind
+{
+	OC_DATESTAMP,				/* datestamp <op> date; arg: btree strategy */
+	OC_CATEGORY,				/* category = text, arg 1: = ANY(text[]) */
+	OC_ID						/* id = text, arg 1: = ANY(text[]) */
+} OaiCondKind;
+
+enum OaiScanPrivate
+{
+	OSP_RELID,					/* Integer: the foreign table's OID */
+	OSP_KINDS,					/* Integers: OaiCondKind of each value */
+	OSP_ARGS					/* Integers: the strategy or array flag */
+};
+
+/*
+ * The first member of both scan states (ForeignScanState.fdw_state), so
+ * that the executor callbacks, which the API's and OAI-PMH's tables share,
+ * know which code a scan belongs to.
+ */
+typedef enum ArxivStateKind
+{
+	STATE_API = 0,
+	STATE_OAI
+} ArxivStateKind;
+
+/* oai_scan.c */
+extern void oaiBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *oaiIterateForeignScan(ForeignScanState *node);
+extern void oaiReScanForeignScan(ForeignScanState *node);
+extern void oaiEndForeignScan(ForeignScanState *node);
+extern void oaiExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
 /*
  * The request a scan makes, as computed at execution start from the plan's
@@ -190,6 +306,8 @@ extern bool arxiv_url_key(const char *url, char *buf, size_t bufsize);
 extern bool arxiv_url_is_arxiv(const char *url);
 extern char *arxiv_url_redact(const char *url);
 extern void arxiv_interruptible_sleep(double seconds);
+extern double arxiv_backoff_seconds(double request_interval, int attempt,
+									double retry_after);
 
 /*
  * arxiv_fdw's files (rate-limit state, statistics, response cache) live in

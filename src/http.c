@@ -20,7 +20,9 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <math.h>
 
+#include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
@@ -482,4 +484,26 @@ arxiv_interruptible_sleep(double seconds)
 						 Min(left_ms, 100L), PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
+}
+
+#define BACKOFF_MIN_BASE	0.5		/* seconds, when request_interval is 0 */
+#define BACKOFF_JITTER		0.25
+#define BACKOFF_MAX			120.0	/* seconds */
+
+/*
+ * The wait before retry number attempt + 1: exponential from the request
+ * interval, with jitter so that sessions retrying together spread out.
+ * Retry-After is a minimum, never the whole answer: arXiv's CDN sends
+ * "Retry-After: 0" with its 503s, which taken literally would hammer it.
+ */
+double
+arxiv_backoff_seconds(double request_interval, int attempt, double retry_after)
+{
+	double		base = Max(request_interval, BACKOFF_MIN_BASE);
+	double		delay = base * pow(2, attempt) *
+		(1.0 + BACKOFF_JITTER * pg_prng_double(&pg_global_prng_state));
+
+	if (retry_after >= 0)
+		delay = Max(delay, retry_after);
+	return Min(delay, BACKOFF_MAX);
 }

@@ -58,7 +58,8 @@ typedef enum OptionKind
 	OPT_STRING,
 	OPT_BOOL,
 	OPT_QUERY,
-	OPT_FIELD
+	OPT_FIELD,
+	OPT_SOURCE
 } OptionKind;
 
 /*
@@ -84,6 +85,7 @@ typedef struct ArxivOptionDef
 
 static const ArxivOptionDef option_defs[] = {
 	{"base_url", ForeignServerRelationId, OPT_URL, 0, 0, 0, true},
+	{"oai_url", ForeignServerRelationId, OPT_URL, 0, 0, 0, true},
 	{"request_interval", ForeignServerRelationId, OPT_REAL, 0, 86400, 86400},
 	{"page_size", ForeignServerRelationId, OPT_INT, 1, ARXIV_MAX_PAGE_SIZE, ARXIV_MAX_PAGE_SIZE},
 	{"timeout", ForeignServerRelationId, OPT_REAL, 0.1, 86400, USER_MAX_TIMEOUT},
@@ -95,6 +97,7 @@ static const ArxivOptionDef option_defs[] = {
 	{"use_remote_estimate", ForeignServerRelationId, OPT_BOOL},
 	{"use_remote_estimate", ForeignTableRelationId, OPT_BOOL},
 	{"query", ForeignTableRelationId, OPT_QUERY},
+	{"source", ForeignTableRelationId, OPT_SOURCE},
 	{"page_size", ForeignTableRelationId, OPT_INT, 1, ARXIV_MAX_PAGE_SIZE, ARXIV_MAX_PAGE_SIZE},
 	{"field", AttributeRelationId, OPT_FIELD},
 };
@@ -229,23 +232,24 @@ option_number(const ArxivOptionDef *def, const char *value)
 }
 
 static void
-validate_url(const char *value)
+validate_url(const char *name, const char *value)
 {
 	if (pg_strncasecmp(value, "http://", 7) != 0 &&
 		pg_strncasecmp(value, "https://", 8) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"base_url\": \"%s\"",
-						arxiv_url_redact(value)),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						name, arxiv_url_redact(value)),
 				 errdetail("Only http:// and https:// URLs are allowed."),
-				 errhint("The arXiv API is at \"%s\".", ARXIV_DEFAULT_BASE_URL)));
+				 errhint("The arXiv API is at \"%s\", its OAI-PMH interface at \"%s\".",
+						 ARXIV_DEFAULT_BASE_URL, ARXIV_DEFAULT_OAI_URL)));
 	for (const char *p = value; *p; p++)
 	{
 		if ((unsigned char) *p <= ' ' || *p == '?' || *p == '#' || *p == '\\')
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"base_url\": \"%s\"",
-							arxiv_url_redact(value)),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, arxiv_url_redact(value)),
 					 errdetail("The URL must not contain spaces, control characters, backslashes, a query string or a fragment.")));
 	}
 	{
@@ -254,8 +258,8 @@ validate_url(const char *value)
 		if (!arxiv_url_key(value, key, sizeof(key)))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"base_url\": \"%s\"",
-							arxiv_url_redact(value)),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, arxiv_url_redact(value)),
 					 errdetail("libcurl cannot parse the URL.")));
 	}
 }
@@ -289,6 +293,26 @@ validate_string(const ArxivOptionDef *def, const char *value)
 					 errdetail("Control characters are not allowed.")));
 }
 
+static const char *const source_names[] = {
+	[SOURCE_API] = "api",
+	[SOURCE_OAI_PAPERS] = "oai_papers",
+	[SOURCE_OAI_VERSIONS] = "oai_versions",
+};
+
+/* The table option "source": which interface and which rows. */
+static ArxivSource
+source_by_name(const char *value)
+{
+	for (int i = 0; i < lengthof(source_names); i++)
+		if (strcmp(source_names[i], value) == 0)
+			return (ArxivSource) i;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"source\": \"%s\"", value),
+			 errhint("Valid values are \"api\" (arXiv's search API), \"oai_papers\" and \"oai_versions\" (its OAI-PMH interface).")));
+	return SOURCE_API;			/* keep the compiler quiet */
+}
+
 /*
  * Check a value; the same checks run when options are written and when
  * they are used.
@@ -301,7 +325,7 @@ check_option_value(const ArxivOptionDef *def, DefElem *elem)
 	switch (def->kind)
 	{
 		case OPT_URL:
-			validate_url(value);
+			validate_url(def->name, value);
 			break;
 		case OPT_REAL:
 		case OPT_INT:
@@ -317,12 +341,17 @@ check_option_value(const ArxivOptionDef *def, DefElem *elem)
 			validate_query(value);
 			break;
 		case OPT_FIELD:
-			if (arxiv_field_by_name(value) == AF_NONE)
+			/* the table's source is unknown here: either map will do */
+			if (arxiv_field_by_name(value) == AF_NONE &&
+				oai_field_by_name(value) == OF_NONE)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"field\": \"%s\"",
 								value),
-						 errhint("Use one of the columns of the table created by IMPORT FOREIGN SCHEMA arxiv.")));
+						 errhint("Use one of the columns of the tables created by IMPORT FOREIGN SCHEMA arxiv or arxiv_oai.")));
+			break;
+		case OPT_SOURCE:
+			(void) source_by_name(value);
 			break;
 	}
 }
@@ -339,8 +368,11 @@ check_option_privilege(const ArxivOptionDef *def, const char *value)
 				 errmsg("only superusers may set option \"%s\" of arxiv_fdw",
 						def->name),
 				 errdetail("The option makes the server send requests to any host and read its replies."),
-				 errhint("Drop the option to use arXiv's API, %s.",
-						 ARXIV_DEFAULT_BASE_URL)));
+				 strcmp(def->name, "oai_url") == 0
+				 ? errhint("Drop the option to use arXiv's OAI-PMH interface, %s.",
+						   ARXIV_DEFAULT_OAI_URL)
+				 : errhint("Drop the option to use arXiv's API, %s.",
+						   ARXIV_DEFAULT_BASE_URL)));
 	if ((def->kind == OPT_INT || def->kind == OPT_REAL) &&
 		option_number(def, value) > def->user_max)
 		ereport(ERROR,
@@ -353,12 +385,17 @@ check_option_privilege(const ArxivOptionDef *def, const char *value)
 /*
  * arXiv's Terms of Use: no setting may make requests to arXiv closer than
  * ARXIV_MIN_REQUEST_INTERVAL.  Smaller intervals are for other hosts (a
- * mock, a mirror), which only superusers can point a server at.
+ * mock, a mirror), which only superusers can point a server at.  A server
+ * whose base_url is a mirror but whose oai_url is left at arXiv's default
+ * passes: its OAI-PMH tables get arXiv's interval when scanned
+ * (arxiv_get_options), and the rate limiter keeps it for arXiv's hosts
+ * whatever the setting.
  */
 static void
 check_arxiv_interval(List *options)
 {
 	const char *base_url = ARXIV_DEFAULT_BASE_URL;
+	const char *oai_url = NULL;
 	const char *interval = NULL;
 	ListCell   *lc;
 
@@ -368,13 +405,15 @@ check_arxiv_interval(List *options)
 
 		if (strcmp(def->defname, "base_url") == 0)
 			base_url = defGetString(def);
+		else if (strcmp(def->defname, "oai_url") == 0)
+			oai_url = defGetString(def);
 		else if (strcmp(def->defname, "request_interval") == 0)
 			interval = defGetString(def);
 	}
 	if (interval &&
 		option_number(find_option("request_interval", ForeignServerRelationId),
 					  interval) < ARXIV_MIN_REQUEST_INTERVAL &&
-		arxiv_url_is_arxiv(base_url))
+		(arxiv_url_is_arxiv(base_url) || (oai_url && arxiv_url_is_arxiv(oai_url))))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("invalid value for option \"request_interval\": \"%s\"",
@@ -421,6 +460,26 @@ arxiv_fdw_validator(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * The source of a foreign table, read without merging its other options:
+ * the planner and executor callbacks ask it first, to choose between the
+ * Atom API's code and OAI-PMH's.
+ */
+ArxivSource
+arxiv_table_source(Oid foreigntableid)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignTable(foreigntableid)->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "source") == 0)
+			return source_by_name(defGetString(def));
+	}
+	return SOURCE_API;
+}
+
 ArxivField
 arxiv_field_by_name(const char *name)
 {
@@ -446,6 +505,10 @@ apply_option(ArxivOptions *opts, DefElem *def, Oid context)
 	check_option_value(odef, def);
 	if (strcmp(name, "base_url") == 0)
 		opts->base_url = pstrdup(value);
+	else if (strcmp(name, "oai_url") == 0)
+		opts->oai_url = pstrdup(value);
+	else if (strcmp(name, "source") == 0)
+		opts->source = source_by_name(value);
 	else if (strcmp(name, "request_interval") == 0)
 		opts->request_interval = option_number(odef, value);
 	else if (strcmp(name, "page_size") == 0)
@@ -478,6 +541,8 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 	ListCell   *lc;
 
 	opts->base_url = ARXIV_DEFAULT_BASE_URL;
+	opts->oai_url = ARXIV_DEFAULT_OAI_URL;
+	opts->source = SOURCE_API;
 	opts->request_interval = ARXIV_MIN_REQUEST_INTERVAL;
 	opts->page_size = 1000;
 	opts->timeout = 60.0;
@@ -513,7 +578,7 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 	 * rate limiter enforces the same floor by host.
 	 */
 	if (opts->request_interval < ARXIV_MIN_REQUEST_INTERVAL &&
-		arxiv_url_is_arxiv(opts->base_url))
+		arxiv_url_is_arxiv(opts->source == SOURCE_API ? opts->base_url : opts->oai_url))
 		opts->request_interval = ARXIV_MIN_REQUEST_INTERVAL;
 }
 

@@ -1,0 +1,181 @@
+-- The OAI-PMH tables against the mock's /oai endpoint: IMPORT, what each
+-- condition sends, paging by resumption token, de-duplication, restarts,
+-- errors in 200 bodies, 503s, and what each query cost in requests.
+\getenv mock_url ARXIV_MOCK_URL
+SET timezone = 'UTC';
+SELECT replace(:'mock_url', '/api/query', '/oai') AS oai_url \gset
+CREATE EXTENSION arxiv_fdw;
+CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw
+  OPTIONS (base_url :'mock_url', oai_url :'oai_url', request_interval '0',
+           max_retries '2', timeout '5');
+IMPORT FOREIGN SCHEMA arxiv_oai FROM SERVER arxiv INTO public;
+\! python3 test/mock/mockctl reset
+\d oai_papers
+\d oai_versions
+-- LIMIT TO applies, and an unknown remote schema is refused
+CREATE SCHEMA only_versions;
+IMPORT FOREIGN SCHEMA arxiv_oai LIMIT TO (oai_versions) FROM SERVER arxiv INTO only_versions;
+SELECT relname FROM pg_class WHERE relnamespace = 'only_versions'::regnamespace;
+IMPORT FOREIGN SCHEMA oai FROM SERVER arxiv INTO public;
+
+-- options: the source, its values, and fields of either interface
+CREATE FOREIGN TABLE bad_source (id text) SERVER arxiv OPTIONS (source 'oai');
+CREATE FOREIGN TABLE bad_field (x text OPTIONS (field 'nope')) SERVER arxiv OPTIONS (source 'oai_papers');
+CREATE FOREIGN TABLE wrong_map (id text, search text) SERVER arxiv OPTIONS (source 'oai_papers');
+SELECT * FROM wrong_map WHERE id = '0705.0002';
+ALTER SERVER arxiv OPTIONS (ADD oai_url 'ftp://example.org/oai');
+
+-- what is sent: a set per category, from/until in whole days, GetRecord per id
+EXPLAIN (COSTS OFF) SELECT id FROM oai_papers WHERE category = 'cs.OS';
+EXPLAIN (COSTS OFF) SELECT id FROM oai_papers
+ WHERE category IN ('cs.OS', 'cs.DC') AND datestamp BETWEEN '2020-01-01' AND '2020-12-31';
+EXPLAIN (COSTS OFF) SELECT id FROM oai_versions WHERE id = '0706.1534' AND version > 1;
+-- conditions on other columns are PostgreSQL's alone
+EXPLAIN (COSTS OFF) SELECT id FROM oai_papers
+ WHERE datestamp > '2026-06-01' AND doi IS NOT NULL AND 'cs.OS' = ANY (categories);
+-- nothing that selects: refused before any request
+SELECT count(*) FROM oai_papers WHERE doi IS NOT NULL;
+-- the filter column only where it selects sets
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' OR datestamp > '2026-01-01';
+SELECT count(*) FROM oai_papers WHERE category LIKE 'cs.%';
+\! python3 test/mock/mockctl requests verb set from until identifier resumptionToken
+
+-- a category's harvest follows every token, whatever the page size (50
+-- here): N records cost ceil(N / 50) requests (one more for ListSets, once
+-- per session), none made twice
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+SELECT count(*) AS papers, count(DISTINCT id) AS distinct_ids,
+       bool_and('cs.OS' = ANY (categories)) AS all_list_cs_os,
+       bool_and(category = 'cs.OS') AS category_value,
+       count(*) FILTER (WHERE primary_category = 'cs.OS') AS primary_cs_os
+  FROM oai_papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl requests verb set resumptionToken | awk '{n++; c[$0]++} END {for (k in c) if (c[k] > 1) d++; printf "requests: %d, repeated: %d\n", n, d + 0}'
+-- the same with arXiv's page size, 1300
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl count
+
+-- the rows of one paper, every column
+\x on
+SELECT * FROM oai_papers WHERE id = '0706.1534';
+\x off
+SELECT id, version, submitted, size_kb, source_type, datestamp
+  FROM oai_versions WHERE id IN ('0706.1534', '0705.0002') ORDER BY id, version;
+-- ids that cannot exist cost nothing; one that does not exist is no row
+SELECT count(*) FROM oai_papers WHERE id IN ('0705.0002', 'not-an-id', '0799.00001', '2301.99999');
+\! python3 test/mock/mockctl requests verb identifier
+
+-- IN over two categories: one list per set, a paper in both returned once
+SELECT count(*) AS papers, count(DISTINCT id) AS distinct_ids,
+       count(*) FILTER (WHERE category = 'cs.OS') AS as_cs_os,
+       count(*) FILTER (WHERE category = 'cs.DC') AS as_cs_dc
+  FROM oai_papers WHERE category IN ('cs.OS', 'cs.DC') AND datestamp >= '2020-01-01';
+SELECT count(*) AS papers FROM oai_papers
+ WHERE ('cs.OS' = ANY (categories) OR 'cs.DC' = ANY (categories)) AND datestamp >= '2020-01-01';
+\! python3 test/mock/mockctl requests verb set from | sort | uniq -c
+
+-- windows: an early "from" is no bound, a late "until" is none either,
+-- an empty window makes no request, NULL matches nothing
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp >= '1990-01-01' AND datestamp <= '2999-01-01';
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp > '2026-06-01' AND datestamp < '2026-06-01';
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp < '2005-09-16';
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp = NULL;
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND category = 'cs.DC';
+\! python3 test/mock/mockctl requests verb set from until
+
+-- an empty selection (noRecordsMatch) is zero rows
+SELECT count(*) FROM oai_papers WHERE datestamp = '2026-11-30';
+-- a category with no set: only within a window
+SELECT count(*) FROM oai_papers WHERE category = 'cs.XX';
+SELECT count(*) FROM oai_papers WHERE category = 'cs.XX' AND datestamp >= '2026-06-01';
+\! python3 test/mock/mockctl requests verb set from until
+
+-- generic plans: values at execution
+PREPARE q(text, date) AS
+  SELECT count(*) FROM oai_papers WHERE category = $1 AND datestamp >= $2;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE q('cs.OS', '2020-01-01');
+EXECUTE q('cs.OS', '2020-01-01');
+EXECUTE q('cs.OS', NULL);
+EXECUTE q(NULL, '2020-01-01');
+RESET plan_cache_mode;
+DEALLOCATE q;
+-- a parameter per outer row (ReScan)
+SELECT c, (SELECT count(*) FROM oai_papers p WHERE p.category = c AND datestamp >= '2024-01-01')
+  FROM (VALUES ('cs.OS'), ('cs.DC')) v(c) ORDER BY c;
+\! python3 test/mock/mockctl reset
+
+-- a table declaring its own types: values go through the types' input
+CREATE FOREIGN TABLE my_oai (
+  id varchar(12), datestamp text, version bigint, withdrawn text, paper_title text OPTIONS (field 'title')
+) SERVER arxiv OPTIONS (source 'oai_papers');
+SELECT * FROM my_oai WHERE id = '0706.1534';
+CREATE FOREIGN TABLE tiny_oai (id varchar(3)) SERVER arxiv OPTIONS (source 'oai_papers');
+SELECT * FROM tiny_oai WHERE id = '0706.1534';
+
+-- errors in 200 bodies: noRecordsMatch aside, arXiv's text in the detail
+\set oai_error '<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-06-20T00:00:00Z</responseDate><request verb=''ListRecords''>http://oaipmh.arxiv.org/oai</request><error code=''badArgument''>The request includes illegal arguments. Reason: something</error></OAI-PMH>'
+\setenv OAI_ERROR :oai_error
+\! python3 test/mock/mockctl fault "{\"kind\": \"status\", \"status\": 200, \"match\": \"verb=ListRecords\", \"body\": $(printf %s "$OAI_ERROR" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\! python3 test/mock/mockctl reset
+
+-- a rejected token restarts the list from its last datestamp: rows seen
+-- again are dropped, none are lost
+\setenv OAI_ERROR `echo "$OAI_ERROR" | sed "s/badArgument/badResumptionToken/; s/illegal arguments/an invalid resumption token/"`
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+\! python3 test/mock/mockctl fault "{\"kind\": \"status\", \"status\": 200, \"match\": \"resumptionToken\", \"skip\": 3, \"count\": 1, \"body\": $(printf %s "$OAI_ERROR" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id FROM oai_papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl requests verb set from resumptionToken | sed 's/resumptionToken=[^ ]*/resumptionToken=.../' | grep -A1 fault
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+SELECT count(*), count(DISTINCT id) FROM oai_papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl count
+-- rejected again and again: the list restarts while "from" moves forward,
+-- and fails when it cannot (20 cs.OS papers carry 2005-09-16, 5 a page)
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 5}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+\! python3 test/mock/mockctl fault "{\"kind\": \"status\", \"status\": 200, \"match\": \"resumptionToken\", \"count\": 0, \"body\": $(printf %s "$OAI_ERROR" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl reset
+
+-- the CDN's 503 with Retry-After: 0 is retried with backoff, then succeeds
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "verb=ListRecords", "count": 2}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp >= '2024-01-01';
+\! python3 test/mock/mockctl requests verb set from
+-- more 503s than max_retries allows: an error naming the request
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "verb=ListRecords", "count": 3}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp >= '2024-01-01';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\! python3 test/mock/mockctl reset
+-- a truncated page and a page that is not XML are retried
+\! python3 test/mock/mockctl fault '{"kind": "truncated", "match": "verb=ListRecords", "count": 1}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp >= '2024-01-01';
+\! python3 test/mock/mockctl fault '{"kind": "non_xml", "match": "verb=ListRecords", "count": 3}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp >= '2024-01-01';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\! python3 test/mock/mockctl reset
+
+-- the API and OAI-PMH tables join: the newest from one, history from the other
+SELECT count(*) FROM oai_versions v
+  JOIN oai_papers p USING (id)
+ WHERE p.category = 'cs.OS' AND p.datestamp >= '2026-01-01'
+   AND v.category = 'cs.OS' AND v.datestamp >= '2026-01-01';
+\! python3 test/mock/mockctl reset
+
+-- only superusers point a server's OAI-PMH at another host
+CREATE ROLE oai_user;
+GRANT USAGE ON FOREIGN DATA WRAPPER arxiv_fdw TO oai_user;
+SET ROLE oai_user;
+CREATE SERVER own_oai FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (oai_url 'http://127.0.0.1:9/oai');
+CREATE SERVER own_oai FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (request_interval '1');
+RESET ROLE;
+-- arXiv's interval holds for the OAI host too
+CREATE SERVER fast_oai FOREIGN DATA WRAPPER arxiv_fdw
+  OPTIONS (base_url :'mock_url', oai_url 'https://oaipmh.arxiv.org/oai', request_interval '1');
+REVOKE USAGE ON FOREIGN DATA WRAPPER arxiv_fdw FROM oai_user;
+DROP ROLE oai_user;
+
+SET client_min_messages = warning;
+DROP SCHEMA only_versions CASCADE;
+DROP EXTENSION arxiv_fdw CASCADE;
+RESET client_min_messages;
