@@ -126,6 +126,7 @@ typedef enum OaiField
 	OF_SIZE_KB,
 	OF_SOURCE_TYPE,
 	/* filter column: the first category asked for that the paper lists */
+	/* (without a condition on it, the primary category) */
 	OF_CATEGORY,
 	OF_NUM_FIELDS,
 	OF_NONE = -1

@@ -8,11 +8,14 @@
  *
  * OAI-PMH selects by three things only: a set (a category), a window of
  * datestamps (whole days) and, with GetRecord, one paper.  So only
- * conditions on datestamp, id and the filter column category are sent, and
- * every condition stays in the plan's qual: PostgreSQL rechecks all of
- * them on the rows harvested.  The harvest is a superset of the answer by
- * construction (see README, "OAI-PMH tables"), and nothing here has to
- * decide what arXiv answers exactly.
+ * conditions on datestamp, id and the filter column category are sent.
+ * What is exact is decided here, by one rule: a condition on the filter
+ * column category (= value, IN, = ANY) means "the paper lists one of these
+ * categories", as on the API's tables, and the scan enforces it on every
+ * record (a set harvest alone is not exact: alias categories share sets).
+ * Every other condition stays in the plan's qual and PostgreSQL rechecks
+ * it on the rows harvested, which are a superset of the answer by
+ * construction (see README, "OAI-PMH tables").
  *
  *-------------------------------------------------------------------------
  */
@@ -133,6 +136,7 @@ typedef struct OaiPlanState
 	ArxivOptions opts;
 	OaiField   *fields;
 	List	   *conds;			/* OaiCond */
+	List	   *enforced;		/* RestrictInfos the scan enforces */
 } OaiPlanState;
 
 /*
@@ -383,6 +387,8 @@ oaiGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 		if (c != NULL)
 			ps->conds = lappend(ps->conds, c);
+		if (c != NULL && c->kind == OC_CATEGORY)
+			ps->enforced = lappend(ps->enforced, lfirst(lc));
 	}
 	baserel->fdw_private = ps;
 
@@ -425,6 +431,7 @@ oaiGetForeignPlan(PlannerInfo *root pg_attribute_unused(), RelOptInfo *baserel,
 	List	   *kinds = NIL;
 	List	   *args = NIL;
 	List	   *values = NIL;
+	List	   *local = NIL;
 	ListCell   *lc;
 
 	if (ps->conds == NIL)
@@ -438,8 +445,11 @@ oaiGetForeignPlan(PlannerInfo *root pg_attribute_unused(), RelOptInfo *baserel,
 		values = lappend(values, c->value);
 	}
 
-	/* every condition is rechecked: see the header comment */
-	return make_foreignscan(tlist, extract_actual_clauses(scan_clauses, false),
+	/* see the header comment for what the scan enforces */
+	foreach(lc, scan_clauses)
+		if (!list_member_ptr(ps->enforced, lfirst(lc)))
+			local = lappend(local, lfirst(lc));
+	return make_foreignscan(tlist, extract_actual_clauses(local, false),
 							baserel->relid, values,
 							list_make3(makeInteger(foreigntableid),
 									   kinds, args),

@@ -140,7 +140,7 @@ typedef struct OaiScanState
 
 	/* the request, computed at the first row */
 	bool		started;
-	List	   *categories;		/* requested categories, NIL: none */
+	List	   *requirements;	/* per category condition, its values */
 	List	   *listings;		/* OaiListing, harvested in order */
 	int			next_listing;
 	List	   *packed_archives;	/* old-style id prefixes, see id_key */
@@ -252,13 +252,15 @@ intersect_values(List *a, List *b)
 	return out;
 }
 
-/* What the conditions' values allow: a window, categories and ids. */
+/*
+ * What the conditions' values allow: a window, ids, and for each condition
+ * on category the categories a paper must list one of.
+ */
 typedef struct OaiWanted
 {
 	DateADT		lo;				/* DATEVAL_NOBEGIN: unbounded */
 	DateADT		hi;				/* DATEVAL_NOEND: unbounded */
-	bool		has_categories;
-	List	   *categories;		/* String nodes */
+	List	   *requirements;	/* Lists of String nodes */
 	bool		has_ids;
 	List	   *ids;
 	bool		impossible;
@@ -322,8 +324,9 @@ evaluate_conditions(ForeignScanState *node, OaiScanState *ss, OaiWanted *w)
 		vals = text_values(value, isnull, lfirst_int(la) != 0);
 		if (lfirst_int(lk) == OC_CATEGORY)
 		{
-			w->categories = w->has_categories ? intersect_values(w->categories, vals) : vals;
-			w->has_categories = true;
+			if (vals == NIL)
+				w->impossible = true;
+			w->requirements = lappend(w->requirements, vals);
 		}
 		else
 		{
@@ -331,7 +334,7 @@ evaluate_conditions(ForeignScanState *node, OaiScanState *ss, OaiWanted *w)
 			w->has_ids = true;
 		}
 	}
-	if (w->lo > w->hi || (w->has_categories && w->categories == NIL) ||
+	if (w->lo > w->hi ||
 		(w->has_ids && w->ids == NIL))
 		w->impossible = true;
 }
@@ -398,11 +401,25 @@ make_listing(const char *id, const char *set, DateADT from, DateADT until)
 	return l;
 }
 
+/* The requirement with the fewest categories: the fewest sets to harvest. */
+static List *
+narrowest_requirement(List *requirements)
+{
+	List	   *best = NIL;
+	ListCell   *lc;
+
+	foreach(lc, requirements)
+		if (best == NIL || list_length(lfirst(lc)) < list_length(best))
+			best = lfirst(lc);
+	return best;
+}
+
 /*
  * The lists to harvest: GetRecord per requested id (ids outside arXiv's
- * grammar cannot exist and cost no request), else one ListRecords per
- * category's set, else one ListRecords of the window.  A category without
- * a set is harvested through the window, if there is one.
+ * grammar cannot exist and cost no request), else one ListRecords per set
+ * of the narrowest category condition (every paper the conditions allow
+ * lists one of its categories), else one ListRecords of the window.  A
+ * category without a set is harvested through the window, if there is one.
  */
 static void
 plan_listings(ForeignScanState *node, OaiScanState *ss, OaiWanted *w)
@@ -415,8 +432,15 @@ plan_listings(ForeignScanState *node, OaiScanState *ss, OaiWanted *w)
 
 	if (w->impossible || !clamp_window(w, &from, &until))
 		return;
-	foreach(lc, w->categories)
-		ss->categories = lappend(ss->categories, pstrdup(strVal(lfirst(lc))));
+	foreach(lc, w->requirements)
+	{
+		List	   *values = NIL;
+		ListCell   *lc2;
+
+		foreach(lc2, (List *) lfirst(lc))
+			values = lappend(values, pstrdup(strVal(lfirst(lc2))));
+		ss->requirements = lappend(ss->requirements, values);
+	}
 	if (w->has_ids)
 	{
 		foreach(lc, w->ids)
@@ -429,11 +453,11 @@ plan_listings(ForeignScanState *node, OaiScanState *ss, OaiWanted *w)
 		}
 		return;
 	}
-	if (w->has_categories)
+	if (ss->requirements != NIL)
 	{
 		List	   *specs = sets_of_server(node, ss);
 
-		foreach(lc, ss->categories)
+		foreach(lc, narrowest_requirement(ss->requirements))
 		{
 			const char *set = category_set(specs, lfirst(lc));
 
@@ -589,7 +613,7 @@ typedef struct RowSource
 {
 	const OaiRecord *rec;
 	const OaiVersion *version;	/* the row's (versions) or latest (papers) */
-	const char *category;		/* NULL when no category was asked for */
+	const char *category;		/* the "category" column */
 	const char *id;
 } RowSource;
 
@@ -715,17 +739,46 @@ make_tuple(ForeignScanState *node, OaiScanState *ss, const RowSource *src)
 	return heap_form_tuple(tupdesc, ss->values, ss->nulls);
 }
 
-/* The first requested category the paper lists; NULL if none. */
-static const char *
-requested_category(OaiScanState *ss, const OaiRecord *r)
+static bool
+lists_category(const OaiRecord *r, const char *category)
+{
+	for (int i = 0; i < r->ncategories; i++)
+		if (strcmp(r->category_list[i], category) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the paper meets every category condition (lists one of each
+ * condition's categories), and the value of its "category" column: the
+ * first category asked for that it lists, as for the API's tables, or its
+ * primary category when none was asked for.
+ */
+static bool
+category_filter(OaiScanState *ss, const OaiRecord *r, const char **value)
 {
 	ListCell   *lc;
 
-	foreach(lc, ss->categories)
-		for (int i = 0; i < r->ncategories; i++)
-			if (strcmp(r->category_list[i], lfirst(lc)) == 0)
-				return lfirst(lc);
-	return NULL;
+	*value = r->ncategories > 0 ? r->category_list[0] : NULL;
+	foreach(lc, ss->requirements)
+	{
+		ListCell   *lc2;
+		bool		met = false;
+
+		foreach(lc2, (List *) lfirst(lc))
+		{
+			if (lists_category(r, lfirst(lc2)))
+			{
+				if (!met && foreach_current_index(lc) == 0)
+					*value = lfirst(lc2);
+				met = true;
+				break;
+			}
+		}
+		if (!met)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -805,11 +858,9 @@ record_rows(ForeignScanState *node, OaiScanState *ss, const OaiRecord *r)
 
 	src.rec = r;
 	src.id = r->id ? r->id : oai_identifier_to_id(r->identifier);
-	src.category = NULL;
 	if (src.id == NULL)
 		return;
-	if (ss->categories != NIL &&
-		(src.category = requested_category(ss, r)) == NULL)
+	if (!category_filter(ss, r, &src.category))
 		return;					/* an alias set's paper, or another's */
 	pr = add_page_record(ss);
 	pr->has_key = id_key(ss, src.id, &pr->key);
@@ -1502,7 +1553,7 @@ oaiReScanForeignScan(ForeignScanState *node)
 	drop_body(ss);
 	MemoryContextReset(ss->harvest_cxt);
 	ss->started = ss->eof = false;
-	ss->categories = ss->listings = ss->packed_archives = NIL;
+	ss->requirements = ss->listings = ss->packed_archives = NIL;
 	ss->next_listing = 0;
 	ss->seen = NULL;
 	ss->cur = NULL;

@@ -73,6 +73,8 @@ step "fault campaign" '^(faults injected|queries run|wrong results|crashes|uncle
 	bash "$ARXIV_TOP/test/fault/run.sh"
 step "differential test of pushdown" '^conditions: [0-9]+' \
 	/usr/bin/python3 "$ARXIV_TOP/test/diff/pushdown_diff.py"
+step "differential test of the OAI-PMH tables" '^(conditions: [0-9]+|seed)' \
+	/usr/bin/python3 "$ARXIV_TOP/test/diff/oai_diff.py"
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
 	step "fuzzing (libFuzzer, ${FUZZ_SECONDS:-60} s each)" '^(Done [0-9]+ runs|==[0-9]+==ERROR|SUMMARY)' \
 		make -C "$ARXIV_TOP/test/unit" -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
