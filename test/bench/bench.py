@@ -746,7 +746,7 @@ def replay_stats():
 
 def start_replay(respdir):
     logf = open(os.path.join(WORK, "replay.log"), "w")
-    p = subprocess.Popen([sys.executable, os.path.join(TOP, "test/bench/replay_server.py"), "--dir", respdir,
+    p = subprocess.Popen([sys.executable, os.path.join(TOP, "test/mock/arxiv_mock.py"), "--replay", respdir,
                           "--port", str(REPLAY_PORT), "--pidfile", os.path.join(WORK, "replay.pid")],
                          stdout=logf, stderr=subprocess.STDOUT)
     for _ in range(100):
@@ -755,9 +755,9 @@ def start_replay(respdir):
             return p
         except Exception:
             if p.poll() is not None:
-                raise RuntimeError("the replay server did not start: see %s/replay.log" % WORK)
+                raise RuntimeError("the mock (--replay) did not start: see %s/replay.log" % WORK)
             time.sleep(0.1)
-    raise RuntimeError("the replay server did not start")
+    raise RuntimeError("the mock (--replay) did not start")
 
 
 def part5(conn, p3, cond30, has_cache):
@@ -802,7 +802,7 @@ def part5(conn, p3, cond30, has_cache):
     finally:
         replay.terminate()
         replay.wait()
-    assert rs["misses"] == 0, "the replay server missed %d requests" % rs["misses"]
+    assert rs["misses"] == 0, "the mock (--replay) missed %d requests" % rs["misses"]
     ext_replay_t = statistics.median(ext_replay)
     ext_cpu = statistics.median(p3["ext_cpu"])
     py_cpu = py_files["cpu_s"] + py_files["backend_cpu_s"]
@@ -855,7 +855,8 @@ def part5(conn, p3, cond30, has_cache):
     say("| end to end minus the mock's time | %.2f s | %.2f s | %.1fx |" % (
         ext_wall - ext_mock, py_mock["total_s"] - py_mock["mock_s"],
         (py_mock["total_s"] - py_mock["mock_s"]) / (ext_wall - ext_mock)))
-    say("| **without the mock: extension against a replay server of the saved responses (median of 3); "
+    say("| **without the mock's generation: extension against the mock replaying the saved responses "
+        "(`arxiv_mock.py --replay`, median of 3); "
         "Python parse + insert from the saved files (better of 2)** | **%.2f s** | **%.2f s** | **%.1fx** |" % (
             ext_replay_t, py_files["total_s"], py_files["total_s"] / ext_replay_t))
     say("| CPU seconds: the extension's backend (part 3, median) vs the Python process + its backend "

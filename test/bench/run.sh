@@ -38,7 +38,7 @@ if ! mock_is_ours && port_busy "$MOCK_PORT"; then
 fi
 if port_busy "$BENCH_REPLAY_PORT"; then
 	if [ -f "$ARXIV_WORK/bench/replay.pid" ]; then
-		# a replay server left by an interrupted run of ours
+		# a replaying mock (bench.py) left by an interrupted run of ours
 		kill "$(cat "$ARXIV_WORK/bench/replay.pid")" 2>/dev/null || true
 		sleep 1
 	fi

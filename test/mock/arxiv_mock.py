@@ -10,6 +10,11 @@ deterministic corpus: the entries of seed_corpus.json plus generated ones.
 A JSON control API under /_mock/ injects faults, edits the corpus, dumps it
 for PostgreSQL's COPY and reports the request log and a rate detector.
 See README.md next to this file.
+
+    python3 test/mock/arxiv_mock.py --port P --replay DIR [--pidfile F]
+
+answers only from responses saved in DIR, instantly, for benchmarks
+(class Replay below, test/bench).
 """
 
 import argparse
@@ -47,6 +52,7 @@ CORPUS_START = calendar.timegm((2007, 4, 1, 0, 0, 0))   # new-style ids start
 OLD_START = calendar.timegm((1991, 8, 1, 0, 0, 0))
 
 MAX_PAGE = 2000                 # larger max_results are capped (README)
+ATOM_CTYPE = "application/atom+xml; charset=utf-8"
 SCHEME = "http://arxiv.org/schemas/atom"
 
 
@@ -2250,6 +2256,54 @@ class Prefetcher(object):
 
 
 # ---------------------------------------------------------------------------
+# replay mode
+
+class Replay(object):
+    """--replay DIR: answer from responses saved in advance, so that a
+    benchmark (test/bench) times its client without the time the mock
+    takes to generate answers.
+
+    DIR/index.json: [{"method": ..., "params": {...}, "file": "page-000.xml"}].
+    A request (query string and form body, on any path) whose decoded
+    parameters equal an entry's params is answered with that file, anything
+    else with a 404.  The files are read and gzipped once, at start-up:
+    nothing is computed per request but the lookup, so that the figures do
+    not depend on the mock's speed.  No corpus, faults or request log;
+    GET /_replay/stats gives {"hits", "misses"}."""
+
+    def __init__(self, directory):
+        with open(os.path.join(directory, "index.json")) as f:
+            index = json.load(f)
+        self.answers = {}            # key -> (body, body gzipped)
+        for e in index:
+            with open(os.path.join(directory, e["file"]), "rb") as f:
+                raw = f.read()
+            self.answers[self.key(e["params"])] = (raw, gzip.compress(raw, 6, mtime=0))
+        self.lock = threading.Lock()
+        self.stats = {"hits": 0, "misses": 0}
+
+    @staticmethod
+    def key(params):
+        return tuple(sorted((k, str(v)) for k, v in params.items()))
+
+    def serve(self, handler, url, body):
+        if url.path == "/_replay/stats":
+            with self.lock:
+                stats = dict(self.stats)
+            return handler.send_json(stats)
+        params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        params.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace"),
+                                             keep_blank_values=True))
+        answer = self.answers.get(self.key(params))
+        with self.lock:
+            self.stats["hits" if answer else "misses"] += 1
+        if answer is None:
+            return handler.send_answer(404, "text/plain", b"not in the replay set\n")
+        raw, zipped = answer
+        handler.send_answer(200, ATOM_CTYPE, raw, gzip_ok=True, zbody=zipped)
+
+
+# ---------------------------------------------------------------------------
 # HTTP
 
 class Handler(BaseHTTPRequestHandler):
@@ -2257,6 +2311,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "arxiv-mock/1.0"
     sys_version = ""
     state = None  # set in main
+    replay = None  # a Replay in --replay mode (set in main)
 
     def log_message(self, fmt, *args):
         if self.server.verbose:
@@ -2291,33 +2346,108 @@ class Handler(BaseHTTPRequestHandler):
         try:
             url = urllib.parse.urlsplit(self.path)
             body = self.read_body() if method in ("POST", "DELETE") else b""
+            if self.replay is not None:
+                return self.replay.serve(self, url, body)
             if url.path in ("/api/query", "/api/query/"):
                 if method == "DELETE":
-                    return self.send_simple(405, "text/plain", b"method not allowed\n")
+                    return self.send_answer(405, "text/plain", b"method not allowed\n")
                 return self.handle_query(method, url.query, body)
             if url.path.startswith("/_mock/"):
                 return self.handle_control(method, url.path[len("/_mock/"):], url.query, body)
             if url.path == "/oai" or url.path.startswith("/oai/"):
                 import oai_mock     # the OAI-PMH endpoint (oai_mock.py)
                 return oai_mock.route(self, method, url.path, url.query, body)
-            self.send_simple(404, "text/plain; charset=utf-8", b"not found\n")
+            self.send_answer(404, "text/plain; charset=utf-8", b"not found\n")
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             self.close_connection = True
 
-    # -- plain responses ----------------------------------------------------
+    # -- writing responses --------------------------------------------------
+    # Every response of the mock goes out through send_answer: the Atom API,
+    # the OAI-PMH endpoint (oai_mock.py), the control API and --replay.
 
-    def send_simple(self, status, ctype, body, extra=None):
+    def accepts_gzip(self):
+        return bool(re.search(r"\bgzip\b", self.headers.get("Accept-Encoding") or ""))
+
+    def send_answer(self, status, ctype, body, extra=None, gzip_ok=False, zbody=None,
+                    rec=None, fault=None):
+        """Status line, Content-Type, Content-Length, the extra headers (a
+        dict, in its order), then the body.
+
+        gzip_ok: the encoding is negotiated (the Atom API, --replay): a
+        non-empty body is sent gzipped (zbody: gzipped in advance) if the
+        client accepts gzip, and Vary: Accept-Encoding is sent either way.
+        rec: the log record of an API request: the body goes out in chunks
+        and the request ends (mark_end) as the last one is handed to the
+        socket, so that the log is complete once the client has the answer
+        (README, "Rate detector").  Without rec the body is one write.
+        fault: a "truncated" or "stall" fault (with rec) is applied to the
+        body; other kinds were dealt with by the caller."""
+        headers = list((extra or {}).items())
+        if gzip_ok:
+            if body and self.accepts_gzip():
+                body = zbody if zbody is not None else gzip.compress(body, 6, mtime=0)
+                headers.append(("Content-Encoding", "gzip"))
+            headers.append(("Vary", "Accept-Encoding"))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
+        for k, v in headers:
             self.send_header(k, v)
+        if rec is None:
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if not body:
+            self.state.mark_end(rec)     # the headers are the whole answer
         self.end_headers()
-        self.wfile.write(body)
+        kind = fault["kind"] if fault else None
+        if kind == "truncated":
+            self.send_truncated(body, fault, rec)
+        elif kind == "stall":
+            self.send_stalled(body, fault, rec)
+        else:
+            self.write_body(body, rec)
+
+    def send_truncated(self, body, fault, rec):
+        """Fault "truncated": the first bytes of the body (never all of it,
+        so that the Content-Length is short), then the connection is shut
+        down, as when the network drops a response."""
+        cut = int(fault.get("bytes", len(body) // 2))
+        cut = max(0, min(cut, max(len(body) - 1, 0)))
+        self.write_body(body[:cut], rec)
+        self.state.mark_end(rec)
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def send_stalled(self, body, fault, rec):
+        """Fault "stall": part of the body, a pause of "delay" seconds, then
+        the rest, unless the client gives up (closes) during the pause."""
+        cut = int(fault.get("bytes", len(body) // 2))
+        cut = max(0, min(cut, len(body)))
+        self.write_body(body[:cut], rec, final=False)
+        if not self.wait(float(fault.get("delay", 30)), rec):
+            self.state.mark_end(rec)
+            return
+        self.write_body(body[cut:], rec)
+
+    def send_reset(self, rec):
+        """Fault "reset": no answer, the connection closed with a TCP RST
+        (SO_LINGER 0) rather than a FIN."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.state.mark_end(rec)
+        self.connection.close()
 
     def send_json(self, obj, status=200):
         body = (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-        self.send_simple(status, "application/json; charset=utf-8", body)
+        self.send_answer(status, "application/json; charset=utf-8", body)
 
     # -- the API ------------------------------------------------------------
 
@@ -2388,21 +2518,13 @@ class Handler(BaseHTTPRequestHandler):
         state = self.state
         kind = fault["kind"] if fault else None
         if kind == "reset":
-            self.close_connection = True
-            try:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-            state.mark_end(rec)
-            self.connection.close()
-            return
+            return self.send_reset(rec)
         if kind == "slow":
             if not self.wait(float(fault.get("delay", 5)), rec):
                 return
         extra = {}
-        atom = "application/atom+xml; charset=utf-8"
-        want_gzip = bool(re.search(r"\bgzip\b", self.headers.get("Accept-Encoding") or ""))
+        atom = ATOM_CTYPE
+        want_gzip = self.accepts_gzip()
         zbody = None                 # the body gzipped in advance, if it was
         if kind == "status":
             code = int(fault.get("status", 503))
@@ -2441,39 +2563,8 @@ class Handler(BaseHTTPRequestHandler):
             if state.prefetch and kind is None:
                 state.prefetch.after(params, status, info, len(body), want_gzip)
         rec["status"] = status
-        if body and want_gzip:
-            body = zbody if zbody is not None else gzip.compress(body, 6, mtime=0)
-            extra["Content-Encoding"] = "gzip"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra.items():
-            self.send_header(k, v)
-        self.send_header("Vary", "Accept-Encoding")
-        if not body:
-            state.mark_end(rec)
-        self.end_headers()
-        if kind == "truncated":
-            cut = int(fault.get("bytes", len(body) // 2))
-            cut = max(0, min(cut, max(len(body) - 1, 0)))
-            self.write_body(body[:cut], rec)
-            state.mark_end(rec)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        if kind == "stall":
-            cut = int(fault.get("bytes", len(body) // 2))
-            cut = max(0, min(cut, len(body)))
-            self.write_body(body[:cut], rec, final=False)
-            if not self.wait(float(fault.get("delay", 30)), rec):
-                state.mark_end(rec)
-                return
-            self.write_body(body[cut:], rec)
-            return
-        self.write_body(body, rec)
+        self.send_answer(status, ctype, body, extra, gzip_ok=True, zbody=zbody,
+                         rec=rec, fault=fault)
 
     # -- control ------------------------------------------------------------
 
@@ -2618,7 +2709,7 @@ class Handler(BaseHTTPRequestHandler):
                 parts.append("\t".join(fields) + "\n")
             parts.extend(tsv_row(corpus, p, fields) for p in papers)
         body = "".join(parts).encode("utf-8")
-        self.send_simple(200, "text/tab-separated-values; charset=utf-8", body)
+        self.send_answer(200, "text/tab-separated-values; charset=utf-8", body)
 
 
 class Server(ThreadingHTTPServer):
@@ -2643,14 +2734,25 @@ def main(argv=None):
     ap.add_argument("--pidfile")
     ap.add_argument("--no-prefetch", action="store_true",
                     help="do not render the next page of a large answer in advance")
+    ap.add_argument("--replay", metavar="DIR",
+                    help="serve only the responses saved in DIR (DIR/index.json), "
+                         "for benchmarks; see class Replay")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
 
     t0 = time.time()
-    gc.disable()                # the build allocates millions of small objects
-    corpus = Corpus(args.corpus_size, args.seed, args.seed_corpus, index=False)
-    state = State(args, corpus)
-    Handler.state = state
+    corpus = state = None
+    if args.replay:
+        Handler.replay = Replay(args.replay)
+        # headers and body go out in separate writes: without TCP_NODELAY the
+        # body can wait for the client's delayed ACK (up to 40 ms a response).
+        # Only here: the generating mock keeps the timing it has always had.
+        Handler.disable_nagle_algorithm = True
+    else:
+        gc.disable()            # the build allocates millions of small objects
+        corpus = Corpus(args.corpus_size, args.seed, args.seed_corpus, index=False)
+        state = State(args, corpus)
+        Handler.state = state
     server = Server((args.host, args.port), Handler)
     server.verbose = args.verbose
     port = server.server_address[1]
@@ -2671,9 +2773,13 @@ def main(argv=None):
         if args.verbose:
             sys.stderr.write("arxiv_mock: index ready after %.2fs\n" % (time.time() - t0))
 
-    threading.Thread(target=index, name="index", daemon=True).start()
-    sys.stdout.write("arxiv_mock listening on http://%s:%d/api/query (%d papers, %.2fs)\n"
-                     % (args.host, port, len(corpus.papers), time.time() - t0))
+    if args.replay:
+        sys.stdout.write("arxiv_mock replaying on http://%s:%d/api/query (%d responses from %s)\n"
+                         % (args.host, port, len(Handler.replay.answers), args.replay))
+    else:
+        threading.Thread(target=index, name="index", daemon=True).start()
+        sys.stdout.write("arxiv_mock listening on http://%s:%d/api/query (%d papers, %.2fs)\n"
+                         % (args.host, port, len(corpus.papers), time.time() - t0))
     sys.stdout.flush()
     try:
         server.serve_forever(poll_interval=0.2)
@@ -2684,7 +2790,7 @@ def main(argv=None):
                 os.unlink(args.pidfile)
             except OSError:
                 pass
-        if state.logfile:
+        if state and state.logfile:
             state.logfile.close()
     return 0
 

@@ -2,10 +2,10 @@
 since March 2025) over the same corpus as the Atom API.
 
 arxiv_mock.py routes every request whose path is /oai or starts with /oai/
-to route() below; nothing else of it is changed.  What is imitated, with the
-facts from arXiv's OAI-PMH help (https://info.arxiv.org/help/oa/index.html),
-the OAI-PMH 2.0 specification and the recorded responses in
-test/fixtures/oai-pmh/:
+to route() below, and its handler writes the responses (send_answer).
+What is imitated, with the facts from arXiv's OAI-PMH help
+(https://info.arxiv.org/help/oa/index.html), the OAI-PMH 2.0 specification
+and the recorded responses in test/fixtures/oai-pmh/:
 
 * Verbs Identify, ListMetadataFormats, ListSets, ListRecords, ListIdentifiers
   and GetRecord, by GET or POST (form body); metadataPrefix arXivRaw (all
@@ -50,7 +50,6 @@ import hashlib
 import json
 import re
 import socket
-import struct
 import sys
 import time
 import urllib.parse
@@ -769,11 +768,11 @@ def route(handler, method, path, qs, body):
     M = sys.modules[type(handler).__module__]
     if path in ("/oai", "/oai/"):
         if method not in ("GET", "POST"):
-            return handler.send_simple(405, "text/plain", b"method not allowed\n")
+            return handler.send_answer(405, "text/plain", b"method not allowed\n")
         return handle(handler, method, qs, body)
     if path.startswith("/oai/_mock/"):
         return control(handler, method, path[len("/oai/_mock/"):], body)
-    handler.send_simple(404, "text/plain; charset=utf-8", b"not found\n")
+    handler.send_answer(404, "text/plain; charset=utf-8", b"not found\n")
 
 
 def control(handler, method, path, body):
@@ -860,15 +859,7 @@ def serve(handler, params, duplicate, fault, rec):
     state = handler.state
     kind = fault["kind"] if fault else None
     if kind == "reset":
-        handler.close_connection = True
-        try:
-            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                          struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        state.mark_end(rec)
-        handler.connection.close()
-        return
+        return handler.send_reset(rec)
     if kind == "slow":
         if not handler.wait(float(fault.get("delay", 5)), rec):
             return
@@ -901,23 +892,7 @@ def serve(handler, params, duplicate, fault, rec):
         if "token" in info:
             rec["token"] = info["token"]
     rec["status"] = status
-    handler.send_response(status)
-    handler.send_header("Content-Type", ctype)
-    handler.send_header("Content-Length", str(len(data)))
-    for k, v in extra.items():
-        handler.send_header(k, v)
-    if not data:
-        state.mark_end(rec)
-    handler.end_headers()
-    if kind == "truncated":
-        cut = int(fault.get("bytes", len(data) // 2))
-        cut = max(0, min(cut, max(len(data) - 1, 0)))
-        handler.write_body(data[:cut], rec)
-        state.mark_end(rec)
-        handler.close_connection = True
-        try:
-            handler.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        return
-    handler.write_body(data, rec)
+    # never gzipped, and "truncated" is the one body fault here ("stall" is
+    # the Atom API's only): this endpoint has always answered so
+    handler.send_answer(status, ctype, data, extra, rec=rec,
+                        fault=fault if kind == "truncated" else None)

@@ -6,8 +6,8 @@
 Starts arxiv_mock.py on free ports of 127.0.0.1 (a 60000-paper instance,
 a small one with the 30000 window, and a throw-away one for SIGTERM) and
 checks the query grammar, id_list handling, paging, limits, every fault
-kind, the request log, the rate detector and the corpus dump.  Expected
-result sets are computed independently from the corpus dump.
+kind, the request log, the rate detector, the corpus dump and --replay.
+Expected result sets are computed independently from the corpus dump.
 """
 
 import contextlib
@@ -1059,6 +1059,50 @@ class T10Shutdown(unittest.TestCase):
         self.assertEqual(m.proc.wait(10), 0)
         self.assertFalse(os.path.exists(m.pidfile))
         m.stop()
+
+
+class T11Replay(unittest.TestCase):
+    """--replay DIR, the benchmark's server of saved responses."""
+
+    def test_replay(self):
+        tmp = tempfile.mkdtemp(prefix="arxiv_mock_replay_")
+        pages = {"p0.xml": b"<feed>zero</feed>\n", "p1.xml": b"<feed>one</feed>\n" * 50}
+        for name, body in pages.items():
+            with open(os.path.join(tmp, name), "wb") as fh:
+                fh.write(body)
+        index = [{"method": "GET", "params": {"search_query": "cat:cs.OS", "start": 0},
+                  "file": "p0.xml"},
+                 {"method": "POST", "params": {"id_list": "2301.00001", "start": "1"},
+                  "file": "p1.xml"}]
+        with open(os.path.join(tmp, "index.json"), "w") as fh:
+            json.dump(index, fh)
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, MOCK, "--port", str(port), "--replay", tmp],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            self.assertIn("replaying", proc.stdout.readline().decode())
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            # one keep-alive connection for all the requests
+            c.request("GET", "/api/query?start=0&search_query=cat%3Acs.OS")
+            r = c.getresponse()
+            self.assertEqual((r.status, r.read()), (200, pages["p0.xml"]))
+            self.assertEqual(r.getheader("Content-Type"), "application/atom+xml; charset=utf-8")
+            c.request("POST", "/api/query", body="id_list=2301.00001&start=1",
+                      headers={"Content-Type": "application/x-www-form-urlencoded",
+                               "Accept-Encoding": "deflate, gzip"})
+            r = c.getresponse()
+            self.assertEqual(r.getheader("Content-Encoding"), "gzip")
+            self.assertEqual(gzip.decompress(r.read()), pages["p1.xml"])
+            c.request("GET", "/api/query?search_query=cat%3Acs.OS&start=1")
+            r = c.getresponse()
+            self.assertEqual(r.status, 404)
+            r.read()
+            c.request("GET", "/_replay/stats")
+            r = c.getresponse()
+            self.assertEqual(json.loads(r.read()), {"hits": 2, "misses": 1})
+            c.close()
+        finally:
+            stop_process(proc)
 
 
 if __name__ == "__main__":
