@@ -162,6 +162,36 @@ SELECT count(*) FROM oai_versions v
    AND v.category = 'cs.OS' AND v.datestamp >= '2026-01-01';
 \! python3 test/mock/mockctl reset
 
+-- caches of OAI-PMH tables: keyed by id (and version), refreshed from the
+-- last datestamp less the overlap, so metadata-only changes arrive
+SELECT arxiv_fdw.create_cache('os_papers', 'oai_papers', $$category = 'cs.OS'$$, '1 day');
+SELECT arxiv_fdw.create_cache('os_versions', 'oai_versions', $$category = 'cs.OS'$$);
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+ WHERE conrelid IN ('os_papers'::regclass, 'os_versions'::regclass) ORDER BY 1;
+SELECT cache_table, high_water_mark, last_inserted FROM arxiv_fdw.caches ORDER BY 1;
+\! python3 test/mock/mockctl reset
+-- a DOI added to a paper of 2007: its datestamp moves, its versions do not
+\! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/oai.test", "time": "2026-06-25T10:00:00Z"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
+SELECT * FROM arxiv_fdw.refresh_cache('os_papers');
+SELECT * FROM arxiv_fdw.refresh_cache('os_versions');
+\! python3 test/mock/mockctl requests verb set from until
+SELECT id, doi, datestamp, version FROM os_papers WHERE id = '0706.1534';
+SELECT id, version, datestamp FROM os_versions WHERE id = '0706.1534' ORDER BY version;
+SELECT cache_table, high_water_mark, last_refresh_kind, last_updated FROM arxiv_fdw.caches ORDER BY 1;
+-- a refresh that fails leaves the cache as it was, and says so
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "verb=ListRecords", "count": 3}'
+SELECT * FROM arxiv_fdw.refresh_cache('os_papers', full => true);
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "verb=ListRecords", "count": 3}'
+SELECT * FROM arxiv_fdw.refresh_cache('os_papers', full => true, raise_errors => false);
+SELECT count(*), count(*) FILTER (WHERE doi = '10.1234/oai.test') AS touched FROM os_papers;
+SELECT cache_table, last_error_sqlstate, last_error FROM arxiv_fdw.caches ORDER BY 1;
+\! python3 test/mock/mockctl reset
+\! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/oai.test", "time": "2026-06-25T10:00:00Z"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
+SELECT * FROM arxiv_fdw.refresh_cache('os_papers', full => true);
+SELECT arxiv_fdw.drop_cache('os_papers');
+SELECT arxiv_fdw.drop_cache('os_versions');
+\! python3 test/mock/mockctl reset
+
 -- only superusers point a server's OAI-PMH at another host
 CREATE ROLE oai_user;
 GRANT USAGE ON FOREIGN DATA WRAPPER arxiv_fdw TO oai_user;

@@ -55,8 +55,9 @@ CREATE TABLE caches (
     foreign_table regclass NOT NULL,
     filter text NOT NULL,
     refresh_overlap interval NOT NULL,
-    -- max("updated") of the rows in the cache: where the next incremental
-    -- refresh starts (less refresh_overlap)
+    -- max("updated") of the rows in the cache (of an OAI-PMH table's cache,
+    -- max("datestamp") as midnight UTC): where the next incremental refresh
+    -- starts (less refresh_overlap)
     high_water_mark timestamptz,
     -- the last successful refresh (creation counts as one)
     last_refresh timestamptz,
@@ -144,13 +145,34 @@ AS $$
     ORDER BY a.attnum
 $$;
 
+-- How a cache of a foreign table is keyed and refreshed, by the table's
+-- source (its "source" option): the fields of the primary key, and the
+-- field an incremental refresh starts from.  The API's "updated" is a
+-- timestamp; OAI-PMH's "datestamp", the day of a paper's last change
+-- (metadata-only changes included), is a date in UTC.
+CREATE FUNCTION refresh_spec(foreign_table regclass, OUT source text,
+                             OUT key_fields text[], OUT cursor_field text,
+                             OUT cursor_is_day boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT src,
+           CASE src WHEN 'oai_versions' THEN ARRAY['id', 'version'] ELSE ARRAY['id'] END,
+           CASE src WHEN 'api' THEN 'updated' ELSE 'datestamp' END,
+           src <> 'api'
+      FROM (SELECT coalesce((SELECT substr(o, 8) FROM unnest(t.ftoptions) o
+                             WHERE o LIKE 'source=%' LIMIT 1), 'api') AS src
+              FROM pg_foreign_table t WHERE t.ftrelid = foreign_table) s
+$$;
+
 -- What a refresh copies: the columns the cache and the foreign table have
 -- in common (columns a user added to the cache table, notes and the like,
 -- are left alone), as lists for the statements, and the cache's definitions
 -- of them for the temporary table.  Catalog reads only.
 CREATE FUNCTION refresh_columns(cache regclass, foreign_table regclass,
     OUT cols text, OUT coldefs text, OUT set_list text, OUT t_text text,
-    OUT ex_text text, OUT id_col name, OUT updated_col name)
+    OUT ex_text text, OUT key_cols text, OUT key_match text,
+    OUT updated_col name, OUT cursor_is_day boolean)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -165,13 +187,22 @@ AS $$
            string_agg(format('%I = excluded.%I', ff.attname, ff.attname), ', ' ORDER BY a.attnum),
            string_agg(format('t.%I::text', ff.attname), ', ' ORDER BY a.attnum),
            string_agg(format('excluded.%I::text', ff.attname), ', ' ORDER BY a.attnum),
-           min(ff.attname::text) FILTER (WHERE ff.field = 'id'),
-           min(ff.attname::text) FILTER (WHERE ff.field = 'updated')
-      FROM @extschema@.foreign_table_fields(foreign_table) ff
+           -- NULL unless every key field has a column
+           CASE WHEN count(*) FILTER (WHERE ff.field = ANY (spec.key_fields))
+                     = cardinality(spec.key_fields) THEN
+               string_agg(quote_ident(ff.attname), ', ' ORDER BY array_position(spec.key_fields, ff.field))
+                   FILTER (WHERE ff.field = ANY (spec.key_fields)) END,
+           string_agg(format('f.%1$I = t.%1$I', ff.attname), ' AND ')
+               FILTER (WHERE ff.field = ANY (spec.key_fields)),
+           min(ff.attname::text) FILTER (WHERE ff.field = spec.cursor_field),
+           spec.cursor_is_day
+      FROM @extschema@.refresh_spec(foreign_table) spec,
+           @extschema@.foreign_table_fields(foreign_table) ff
       JOIN pg_attribute a
         ON a.attrelid = cache AND a.attname = ff.attname
        AND NOT a.attisdropped AND a.attgenerated = ''
      WHERE ff.field NOT IN ('category', 'author', 'search')
+     GROUP BY spec.key_fields, spec.cursor_is_day
 $$;
 
 -- Check that a filter is one boolean expression over the foreign table that
@@ -259,8 +290,9 @@ DECLARE
     rel regclass;
     coldefs text;
     cols text;
-    id_col name;
+    key_cols text;
     updated_col name;
+    spec record;
     loaded bigint;
     hwm timestamptz;
     f record;
@@ -293,19 +325,23 @@ BEGIN
 
     -- the cache keeps every column except the filter columns, whose values
     -- are the request's, not the paper's
+    spec := @extschema@.refresh_spec(foreign_table);
     SELECT string_agg(ff.coldef, ', ' ORDER BY ff.attnum),
            string_agg(quote_ident(ff.attname), ', ' ORDER BY ff.attnum),
-           min(ff.attname::text) FILTER (WHERE ff.field = 'id'),
-           min(ff.attname::text) FILTER (WHERE ff.field = 'updated')
-      INTO coldefs, cols, id_col, updated_col
+           CASE WHEN count(*) FILTER (WHERE ff.field = ANY (spec.key_fields))
+                     = cardinality(spec.key_fields) THEN
+               string_agg(quote_ident(ff.attname), ', ' ORDER BY array_position(spec.key_fields, ff.field))
+                   FILTER (WHERE ff.field = ANY (spec.key_fields)) END,
+           min(ff.attname::text) FILTER (WHERE ff.field = spec.cursor_field)
+      INTO coldefs, cols, key_cols, updated_col
       FROM @extschema@.foreign_table_fields(foreign_table) ff
      WHERE ff.field NOT IN ('category', 'author', 'search');
-    IF id_col IS NULL OR updated_col IS NULL THEN
-        RAISE EXCEPTION 'foreign table % has no column for the arXiv field "%"',
-                        foreign_table, CASE WHEN id_col IS NULL THEN 'id' ELSE 'updated' END
+    IF key_cols IS NULL OR updated_col IS NULL THEN
+        RAISE EXCEPTION 'foreign table % lacks a column the cache needs', foreign_table
             USING ERRCODE = 'undefined_column',
-                  DETAIL = 'A cache is keyed by "id" and refreshed by "updated".',
-                  HINT = 'Add the column to the foreign table, or use one made by IMPORT FOREIGN SCHEMA arxiv.';
+                  DETAIL = format('A cache of it is keyed by %s and refreshed by "%s".',
+                                  array_to_string(spec.key_fields, ' and '), spec.cursor_field),
+                  HINT = 'Add the column to the foreign table, or use one made by IMPORT FOREIGN SCHEMA.';
     END IF;
 
     PERFORM @extschema@.check_cache_filter(foreign_table, filter);
@@ -328,8 +364,8 @@ BEGIN
                   HINT = 'Give a table name, optionally qualified with a schema.';
     END IF;
 
-    EXECUTE format('CREATE TABLE %s (%s, PRIMARY KEY (%I))',
-                   qualified, coldefs, id_col);
+    EXECUTE format('CREATE TABLE %s (%s, PRIMARY KEY (%s))',
+                   qualified, coldefs, key_cols);
     rel := qualified::regclass;
     -- its catalog row would outlive it, at the end of the session
     IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = rel) = 't' THEN
@@ -362,7 +398,9 @@ BEGIN
     END IF;
     EXECUTE format('ANALYZE %s', rel);
 
-    EXECUTE format('SELECT max(%I) FROM %s', updated_col, rel) INTO hwm;
+    EXECUTE format(CASE WHEN spec.cursor_is_day
+                        THEN 'SELECT max(%I)::timestamp AT TIME ZONE ''UTC'' FROM %s'
+                        ELSE 'SELECT max(%I) FROM %s' END, updated_col, rel) INTO hwm;
     PERFORM @extschema@.catalog_insert(rel, foreign_table, filter, refresh_overlap, hwm,
                                        clock_timestamp() - started,
                                        (@extschema@.session_stats()).requests - requests_before,
@@ -420,8 +458,11 @@ BEGIN
         -- paging at the bound: the cost follows what changed, not the
         -- size of the cache
         bound := high_water_mark - refresh_overlap;
-        EXECUTE format(E'INSERT INTO pg_temp.arxiv_fdw_refresh (%s) SELECT %s FROM %s WHERE (%s\n) AND %I >= $1',
-                       rc.cols, rc.cols, foreign_table, filter, rc.updated_col)
+        -- OAI-PMH: from the UTC day of the bound ("from" is a day)
+        EXECUTE format(E'INSERT INTO pg_temp.arxiv_fdw_refresh (%s) SELECT %s FROM %s WHERE (%s\n) AND %I >= %s',
+                       rc.cols, rc.cols, foreign_table, filter, rc.updated_col,
+                       CASE WHEN rc.cursor_is_day THEN '($1 AT TIME ZONE ''UTC'')::pg_catalog.date'
+                            ELSE '$1' END)
             USING bound;
     END IF;
     GET DIAGNOSTICS fetched = ROW_COUNT;
@@ -442,8 +483,8 @@ BEGIN
                       HINT = 'Try again later.  To empty the cache, use TRUNCATE.';
         END IF;
         ANALYZE pg_temp.arxiv_fdw_refresh;
-        EXECUTE format('DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.arxiv_fdw_refresh f WHERE f.%I = t.%I)',
-                       cache, rc.id_col, rc.id_col);
+        EXECUTE format('DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.arxiv_fdw_refresh f WHERE %s)',
+                       cache, rc.key_match);
         GET DIAGNOSTICS deleted = ROW_COUNT;
     END IF;
     -- A row is rewritten only if it differs (compared as text, which
@@ -453,19 +494,21 @@ BEGIN
     EXECUTE format(
         'WITH applied AS ('
         '  INSERT INTO %1$s AS t (%2$s)'
-        '  SELECT DISTINCT ON (%3$I) %2$s FROM pg_temp.arxiv_fdw_refresh'
-        '   ORDER BY %3$I, %4$I DESC NULLS LAST'
-        '  ON CONFLICT (%3$I) DO UPDATE SET %5$s'
+        '  SELECT DISTINCT ON (%3$s) %2$s FROM pg_temp.arxiv_fdw_refresh'
+        '   ORDER BY %3$s, %4$I DESC NULLS LAST'
+        '  ON CONFLICT (%3$s) DO UPDATE SET %5$s'
         '  WHERE (%6$s) IS DISTINCT FROM (%7$s)%8$s'
         '  RETURNING t.xmax = 0 AS is_new)'
         ' SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM applied',
-        cache, rc.cols, rc.id_col, rc.updated_col, rc.set_list, rc.t_text, rc.ex_text,
+        cache, rc.cols, rc.key_cols, rc.updated_col, rc.set_list, rc.t_text, rc.ex_text,
         CASE WHEN full_refresh THEN ''
              ELSE format(' AND (t.%1$I IS NULL OR excluded.%1$I >= t.%1$I)', rc.updated_col) END)
         INTO inserted, updated;
     DROP TABLE pg_temp.arxiv_fdw_refresh;
 
-    EXECUTE format('SELECT max(%I) FROM %s', rc.updated_col, cache) INTO hwm;
+    EXECUTE format(CASE WHEN rc.cursor_is_day
+                        THEN 'SELECT max(%I)::timestamp AT TIME ZONE ''UTC'' FROM %s'
+                        ELSE 'SELECT max(%I) FROM %s' END, rc.updated_col, cache) INTO hwm;
     requests := (@extschema@.session_stats()).requests - stats_before.requests;
     PERFORM @extschema@.catalog_record(cache, full_refresh, hwm, clock_timestamp() - started,
                                        requests, inserted, updated, deleted, NULL, NULL);
@@ -503,10 +546,11 @@ BEGIN
                       HINT = 'Drop the cache and create it again.';
         END IF;
         rc := @extschema@.refresh_columns(cache, c.foreign_table);
-        IF rc.id_col IS NULL OR rc.updated_col IS NULL THEN
+        IF rc.key_cols IS NULL OR rc.updated_col IS NULL THEN
             RAISE EXCEPTION 'cache % and foreign table % have no common column for the arXiv field "%"',
                             cache, c.foreign_table,
-                            CASE WHEN rc.id_col IS NULL THEN 'id' ELSE 'updated' END
+                            CASE WHEN rc.key_cols IS NULL THEN 'id'
+                                 ELSE (@extschema@.refresh_spec(c.foreign_table)).cursor_field END
                 USING ERRCODE = 'undefined_column';
         END IF;
         -- The owner's part cannot create a temporary table (in a
