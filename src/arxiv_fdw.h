@@ -12,8 +12,8 @@
  *	  convert.c	  Atom entries to Datums
  *	  arxiv_fdw.c handler, planner and executor callbacks
  *
- *	  atom.c, query.c, arxiv_id.c and oai.c are PostgreSQL-free (see their
- *	  headers).
+ *	  atom.c, query.c, arxiv_id.c, oai.c and sax_common.c (the libxml2 setup
+ *	  of the two parsers) are PostgreSQL-free (see their headers).
  *
  *-------------------------------------------------------------------------
  */
