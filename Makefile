@@ -15,7 +15,8 @@ OBJS = \
 	src/oai_scan.o \
 	src/option.o \
 	src/query.o \
-	src/ratelimit.o
+	src/ratelimit.o \
+	src/sax_common.o
 
 EXTENSION = arxiv_fdw
 # the install script is built from its parts, one per area

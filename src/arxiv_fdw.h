@@ -14,8 +14,8 @@
  *	  oai_plan.c  OAI-PMH tables: columns, conditions, planning, IMPORT
  *	  oai_scan.c  OAI-PMH tables: harvesting, paging, rows
  *
- *	  atom.c, query.c, arxiv_id.c and oai.c are PostgreSQL-free (see their
- *	  headers).
+ *	  atom.c, query.c, arxiv_id.c, oai.c and sax_common.c (the libxml2 setup
+ *	  of the two parsers) are PostgreSQL-free (see their headers).
  *
  *-------------------------------------------------------------------------
  */

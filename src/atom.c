@@ -6,19 +6,19 @@
  *
  * Design rules:
  *
- * - This is the only file of arxiv_fdw that includes libxml2, and it
- *	 includes no PostgreSQL header: memory comes from malloc/free, and no
- *	 path longjmps or aborts.  Every failure, including out-of-memory, turns
- *	 into an AtomStatus that the caller maps to an ereport.
+ * - Like sax_common.c, which sets libxml2 up for it and for oai.c, this
+ *	 file includes no PostgreSQL header: memory comes from malloc/free, and
+ *	 no path longjmps or aborts.  Every failure, including out-of-memory,
+ *	 turns into an AtomStatus that the caller maps to an ereport.
  *
- * - The input is untrusted.  Entities are never substituted (no
- *	 XML_PARSE_NOENT), nothing is fetched (XML_PARSE_NONET, no DTD loading),
- *	 and any DOCTYPE stops the parse with ATOM_ERR_FORBIDDEN: arXiv never
- *	 sends one, and refusing it up front is what makes entity-expansion and
- *	 external-entity attacks fail cleanly instead of merely slowly.  Nesting
- *	 depth, the length of each text field, the bytes of one entry and the
- *	 number of authors, affiliations and categories are capped
- *	 (ATOM_ERR_LIMIT), so memory stays bounded whatever the server sends.
+ * - The input is untrusted.  Entities are never substituted, nothing is
+ *	 fetched (see sax_common.c), and any DOCTYPE stops the parse with
+ *	 ATOM_ERR_FORBIDDEN: arXiv never sends one, and refusing it up front is
+ *	 what makes entity-expansion and external-entity attacks fail cleanly
+ *	 instead of merely slowly.  Nesting depth, the length of each text
+ *	 field, the bytes of one entry and the number of authors, affiliations
+ *	 and categories are capped (ATOM_ERR_LIMIT), so memory stays bounded
+ *	 whatever the server sends.
  *
  * - Elements are recognised by namespace URI and local name, never by
  *	 prefix, and never by position among their siblings: the two generations
@@ -52,12 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlversion.h>
-
 #include "atom.h"
 #include "arxiv_id.h"
+#include "sax_common.h"
 
 #define ATOM_NS			"http://www.w3.org/2005/Atom"
 #define OPENSEARCH_NS	"http://a9.com/-/spec/opensearch/1.1/"
@@ -75,20 +72,10 @@
 #define ATOM_MAX_CATEGORIES		1000	/* per entry */
 #define ATOM_MAX_AFFILIATIONS	1000	/* per author */
 
-/* xmlParseChunk takes an int length; larger feeds are passed in pieces */
-#define ATOM_MAX_CHUNK			(1024 * 1024 * 1024)
-
-#define ATOM_ERRMSG_SIZE		256
+#define ATOM_ERRMSG_SIZE		SAX_ERRMSG_SIZE
 
 /* offset meaning "field absent" */
 #define NO_STR					((size_t) -1)
-
-/* libxml2 2.12 made the structured error handler take a const pointer */
-#if LIBXML_VERSION >= 21200
-#define ATOM_XMLERROR_CONST const
-#else
-#define ATOM_XMLERROR_CONST
-#endif
 
 /* What an open element was recognised as at its start tag. */
 typedef enum ElemKind
@@ -188,7 +175,6 @@ struct AtomParser
 	AtomFeedInfo info;
 	char		errmsg[ATOM_ERRMSG_SIZE];
 	char		bad_root_msg[ATOM_ERRMSG_SIZE];
-	char		generic_msg[ATOM_ERRMSG_SIZE];	/* see generic_error */
 };
 
 static void sax_start_element(void *ctx, const xmlChar *localname,
@@ -206,7 +192,7 @@ static void sax_entity_decl(void *ctx, const xmlChar *name, int type,
 							const xmlChar *public_id,
 							const xmlChar *system_id, xmlChar *content);
 static void sax_structured_error(void *ctx,
-								 ATOM_XMLERROR_CONST xmlError *error);
+								 SAX_XMLERROR_CONST xmlError *error);
 static AtomStatus set_error(AtomParser *p, AtomStatus status,
 							bool stop_parser, const char *fmt,...)
 #if defined(__GNUC__) || defined(__clang__)
@@ -414,30 +400,6 @@ capture_attribute(AtomParser *p, const xmlChar *value, const xmlChar *end)
 	return p->status == ATOM_OK ? end_capture(p) : NO_STR;
 }
 
-/*
- * Find an unqualified attribute by local name in SAX2's attribute array
- * (five pointers per attribute: localname, prefix, URI, value, end).
- */
-static bool
-find_attribute(int nb_attributes, const xmlChar **attributes,
-			   const char *name, const xmlChar **value, const xmlChar **end)
-{
-	int			i;
-
-	for (i = 0; i < nb_attributes; i++)
-	{
-		const xmlChar **a = attributes + i * 5;
-
-		if (a[2] == NULL && strcmp((const char *) a[0], name) == 0)
-		{
-			*value = a[3];
-			*end = a[4];
-			return true;
-		}
-	}
-	return false;
-}
-
 static bool
 attribute_equals(const xmlChar *value, const xmlChar *end, const char *s)
 {
@@ -474,13 +436,13 @@ handle_link(AtomParser *p, int nb_attributes, const xmlChar **attributes)
 	const xmlChar *v_end;
 	EntryField	field;
 
-	if (!find_attribute(nb_attributes, attributes, "href", &href, &href_end))
+	if (!sax_find_attribute(nb_attributes, attributes, "href", &href, &href_end))
 		return;
 
-	if (find_attribute(nb_attributes, attributes, "title", &v, &v_end) &&
+	if (sax_find_attribute(nb_attributes, attributes, "title", &v, &v_end) &&
 		attribute_equals(v, v_end, "pdf"))
 		field = F_PDF_URL;
-	else if (!find_attribute(nb_attributes, attributes, "rel", &v, &v_end) ||
+	else if (!sax_find_attribute(nb_attributes, attributes, "rel", &v, &v_end) ||
 			 attribute_equals(v, v_end, "alternate"))
 		field = F_ABS_URL;
 	else
@@ -499,7 +461,7 @@ handle_category(AtomParser *p, int nb_attributes, const xmlChar **attributes)
 	size_t		off;
 	size_t	   *cats;
 
-	if (!find_attribute(nb_attributes, attributes, "term", &term, &term_end))
+	if (!sax_find_attribute(nb_attributes, attributes, "term", &term, &term_end))
 		return;
 	if (p->ncats >= ATOM_MAX_CATEGORIES)
 	{
@@ -529,7 +491,7 @@ handle_primary_category(AtomParser *p, int nb_attributes,
 	const xmlChar *term_end;
 
 	if (p->fields[F_PRIMARY_CATEGORY] == NO_STR &&
-		find_attribute(nb_attributes, attributes, "term", &term, &term_end))
+		sax_find_attribute(nb_attributes, attributes, "term", &term, &term_end))
 		p->fields[F_PRIMARY_CATEGORY] = capture_attribute(p, term, term_end);
 }
 
@@ -1089,15 +1051,13 @@ sax_internal_subset(void *ctx, const xmlChar *name,
 					const xmlChar *external_id, const xmlChar *system_id)
 {
 	AtomParser *p = (AtomParser *) ctx;
-	const char *n = (const char *) name;
 
 	(void) external_id;
 	(void) system_id;
-	if (n != NULL && (n[0] == 'h' || n[0] == 'H') &&
-		(n[1] == 't' || n[1] == 'T') && (n[2] == 'm' || n[2] == 'M') &&
-		(n[3] == 'l' || n[3] == 'L') && n[4] == '\0')
+	if (sax_is_html_doctype(name))
 		set_error(p, ATOM_ERR_NOT_ATOM, true,
-				  "document is HTML (DOCTYPE \"%s\"), not an Atom feed", n);
+				  "document is HTML (DOCTYPE \"%s\"), not an Atom feed",
+				  (const char *) name);
 	else
 		set_error(p, ATOM_ERR_FORBIDDEN, true,
 				  "DOCTYPE declarations are not allowed in an Atom feed");
@@ -1127,22 +1087,13 @@ sax_entity_decl(void *ctx, const xmlChar *name, int type,
  * events once a status is set, so the parser is not stopped from here.
  */
 static void
-sax_structured_error(void *ctx, ATOM_XMLERROR_CONST xmlError *error)
+sax_structured_error(void *ctx, SAX_XMLERROR_CONST xmlError *error)
 {
 	AtomParser *p = (AtomParser *) ctx;
 	char		msg[ATOM_ERRMSG_SIZE];
-	size_t		len;
 
-	if (p == NULL || error == NULL || error->level < XML_ERR_ERROR)
-		return;
-
-	snprintf(msg, sizeof(msg), "%s",
-			 error->message ? error->message : "unknown XML error");
-	len = strlen(msg);
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
-
-	set_error(p, ATOM_ERR_XML, false, "line %d: %s", error->line, msg);
+	if (p != NULL && sax_error_message(error, msg, sizeof(msg)))
+		set_error(p, ATOM_ERR_XML, false, "%s", msg);
 }
 
 /*
@@ -1152,8 +1103,15 @@ sax_structured_error(void *ctx, ATOM_XMLERROR_CONST xmlError *error)
 AtomParser *
 atom_parser_create(AtomEntryCallback callback, void *arg)
 {
+	static const SaxHandlers handlers = {
+		.start_element = sax_start_element,
+		.end_element = sax_end_element,
+		.characters = sax_characters,
+		.internal_subset = sax_internal_subset,
+		.entity_decl = sax_entity_decl,
+		.structured_error = sax_structured_error,
+	};
 	AtomParser *p;
-	xmlSAXHandler sax;
 
 	p = calloc(1, sizeof(AtomParser));
 	if (p == NULL)
@@ -1165,91 +1123,25 @@ atom_parser_create(AtomEntryCallback callback, void *arg)
 	p->info.start_index = -1;
 	p->info.items_per_page = -1;
 
-	/* libxml2 copies the handler into the context */
-	memset(&sax, 0, sizeof(sax));
-	sax.initialized = XML_SAX2_MAGIC;
-	sax.startElementNs = sax_start_element;
-	sax.endElementNs = sax_end_element;
-	sax.characters = sax_characters;
-	sax.cdataBlock = sax_characters;
-	/* whitespace-only text is text too: it may separate words */
-	sax.ignorableWhitespace = sax_characters;
-	sax.internalSubset = sax_internal_subset;
-	sax.entityDecl = sax_entity_decl;
-	sax.serror = sax_structured_error;
-
-	xmlInitParser();
-	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	p->ctxt = sax_create_push_parser(&handlers, p);
 	if (p->ctxt == NULL)
 	{
 		free(p);
 		return NULL;
 	}
-
-	/*
-	 * Only NONET: in particular neither NOENT (entity substitution) nor
-	 * DTDLOAD/DTDATTR, and not HUGE, so libxml2's own limits stay in force.
-	 */
-	xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET);
 	return p;
-}
-
-/*
- * libxml2 before 2.12 raises a few errors (input encoding conversion, I/O)
- * without a parser context, so they bypass sax.serror and reach the
- * thread's generic error handler, which prints to stderr: the server log,
- * in a backend.  parse_chunk routes them here instead, for the duration of
- * each call into libxml2, and keeps the first line as the message.
- */
-static void generic_error(void *ctx, const char *fmt,...)
-			__attribute__((format(printf, 2, 3)));
-
-static void
-generic_error(void *ctx, const char *fmt,...)
-{
-	AtomParser *p = (AtomParser *) ctx;
-	size_t		len = strlen(p->generic_msg);
-	char	   *newline;
-	va_list		ap;
-
-	if (len + 1 >= sizeof(p->generic_msg) || memchr(p->generic_msg, '\n', len))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->generic_msg + len, sizeof(p->generic_msg) - len, fmt, ap);
-	va_end(ap);
-	newline = strchr(p->generic_msg, '\n');
-	if (newline != NULL)
-		newline[1] = '\0';
 }
 
 /* Pass one piece to libxml2 and fold its verdict into our status. */
 static void
 parse_chunk(AtomParser *p, const char *data, int len, int terminate)
 {
-	xmlGenericErrorFunc saved_handler = xmlGenericError;
-	void	   *saved_context = xmlGenericErrorContext;
-	int			rc;
-
-	/* nothing in between can longjmp, so the handler is always restored */
-	p->generic_msg[0] = '\0';
-	xmlSetGenericErrorFunc(p, generic_error);
-	rc = xmlParseChunk(p->ctxt, data, len, terminate);
-	xmlSetGenericErrorFunc(saved_context, saved_handler);
+	char		msg[ATOM_ERRMSG_SIZE];
 
 	/* errors that bypassed sax_structured_error show in the return code */
-	if (rc != XML_ERR_OK && p->status == ATOM_OK)
-	{
-		size_t		mlen = strlen(p->generic_msg);
-
-		while (mlen > 0 && (p->generic_msg[mlen - 1] == '\n' ||
-							p->generic_msg[mlen - 1] == ' '))
-			p->generic_msg[--mlen] = '\0';
-		if (mlen > 0)
-			set_error(p, ATOM_ERR_XML, false, "%s", p->generic_msg);
-		else
-			set_error(p, ATOM_ERR_XML, false,
-					  "XML parse error (libxml2 code %d)", rc);
-	}
+	if (sax_parse_chunk(p->ctxt, data, len, terminate, msg, sizeof(msg)) !=
+		XML_ERR_OK && p->status == ATOM_OK)
+		set_error(p, ATOM_ERR_XML, false, "%s", msg);
 }
 
 /*
@@ -1272,7 +1164,7 @@ atom_parser_feed(AtomParser *parser, const char *data, size_t len)
 
 	while (len > 0 && parser->status == ATOM_OK)
 	{
-		int			n = len > ATOM_MAX_CHUNK ? ATOM_MAX_CHUNK : (int) len;
+		int			n = len > SAX_MAX_CHUNK ? SAX_MAX_CHUNK : (int) len;
 
 		parse_chunk(parser, data, n, 0);
 		data += n;

@@ -10,8 +10,9 @@
  * - No PostgreSQL header, memory from malloc/free, no longjmp or abort:
  *	 every failure, out-of-memory included, becomes an OaiStatus.
  *
- * - The input is untrusted: no entity substitution, no network, any
- *	 DOCTYPE refused, and nesting depth, field and record sizes and the
+ * - The input is untrusted: no entity substitution, no network (see
+ *	 sax_common.c, which sets libxml2 up for both parsers), any DOCTYPE
+ *	 refused, and nesting depth, field and record sizes and the
  *	 per-record counts capped (OAI_ERR_LIMIT).
  *
  * - Elements are recognised by namespace URI and local name at the start
@@ -39,11 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlversion.h>
-
 #include "oai.h"
+#include "sax_common.h"
 
 #define OAI_NS			"http://www.openarchives.org/OAI/2.0/"
 #define ARXIVRAW_NS		"http://arxiv.org/OAI/arXivRaw/"
@@ -60,19 +58,10 @@
 #define OAI_MAX_SET_SPECS		1000	/* per record */
 #define OAI_MAX_CATEGORIES		1000	/* per record */
 
-/* xmlParseChunk takes an int length; larger inputs are passed in pieces */
-#define OAI_MAX_CHUNK			(1024 * 1024 * 1024)
-
-#define OAI_ERRMSG_SIZE			256
+#define OAI_ERRMSG_SIZE			SAX_ERRMSG_SIZE
 
 /* offset meaning "field absent" */
 #define NO_STR					((size_t) -1)
-
-#if LIBXML_VERSION >= 21200
-#define OAI_XMLERROR_CONST const
-#else
-#define OAI_XMLERROR_CONST
-#endif
 
 /* What an open element was recognised as at its start tag. */
 typedef enum ElemKind
@@ -207,7 +196,6 @@ struct OaiParser
 	OaiResponseInfo info;
 	char		errmsg[OAI_ERRMSG_SIZE];
 	char		bad_root_msg[OAI_ERRMSG_SIZE];
-	char		generic_msg[OAI_ERRMSG_SIZE];
 };
 
 static OaiStatus set_error(OaiParser *p, OaiStatus status, bool stop_parser,
@@ -391,26 +379,6 @@ capture_attribute(OaiParser *p, const xmlChar *value, const xmlChar *end)
 	return p->status == OAI_OK ? end_capture(p) : NO_STR;
 }
 
-static bool
-find_attribute(int nb_attributes, const xmlChar **attributes,
-			   const char *name, const xmlChar **value, const xmlChar **end)
-{
-	int			i;
-
-	for (i = 0; i < nb_attributes; i++)
-	{
-		const xmlChar **a = attributes + i * 5;
-
-		if (a[2] == NULL && strcmp((const char *) a[0], name) == 0)
-		{
-			*value = a[3];
-			*end = a[4];
-			return true;
-		}
-	}
-	return false;
-}
-
 /* malloc'd copy of a string; NULL if no memory */
 static char *
 copy_string(const char *s)
@@ -469,7 +437,7 @@ attribute_count(OaiParser *p, int nb_attributes, const xmlChar **attributes,
 	char	   *s;
 	long		n;
 
-	if (!find_attribute(nb_attributes, attributes, name, &v, &v_end))
+	if (!sax_find_attribute(nb_attributes, attributes, name, &v, &v_end))
 		return -1;
 	s = attribute_copy(p, v, v_end);
 	n = parse_count(s);
@@ -543,7 +511,7 @@ begin_version(OaiParser *p, int nb_attributes, const xmlChar **attributes)
 	v->label = NO_STR;
 	for (i = 0; i < NUM_VERSION_FIELDS; i++)
 		v->fields[i] = NO_STR;
-	if (find_attribute(nb_attributes, attributes, "version", &label, &label_end))
+	if (sax_find_attribute(nb_attributes, attributes, "version", &label, &label_end))
 		v->label = capture_attribute(p, label, label_end);
 }
 
@@ -811,14 +779,14 @@ begin_info_field(OaiParser *p, InfoField f, int nb_attributes,
 	{
 		case I_REQUEST_URL:
 			if (info->request_verb == NULL &&
-				find_attribute(nb_attributes, attributes, "verb", &v, &v_end))
+				sax_find_attribute(nb_attributes, attributes, "verb", &v, &v_end))
 				info->request_verb = attribute_copy(p, v, v_end);
 			break;
 		case I_ERROR_MESSAGE:
 			info->nerrors++;
 			if (info->nerrors > 1)
 				return;			/* the first error counts */
-			if (find_attribute(nb_attributes, attributes, "code", &v, &v_end))
+			if (sax_find_attribute(nb_attributes, attributes, "code", &v, &v_end))
 				info->error_code = attribute_copy(p, v, v_end);
 			info->error = oai_error_code_from_string(info->error_code);
 			break;
@@ -830,8 +798,8 @@ begin_info_field(OaiParser *p, InfoField f, int nb_attributes,
 				attribute_count(p, nb_attributes, attributes, "cursor");
 			info->token_complete_list_size =
 				attribute_count(p, nb_attributes, attributes, "completeListSize");
-			if (find_attribute(nb_attributes, attributes, "expirationDate",
-							   &v, &v_end))
+			if (sax_find_attribute(nb_attributes, attributes, "expirationDate",
+								   &v, &v_end))
 				info->token_expiration = attribute_copy(p, v, v_end);
 			break;
 		default:
@@ -944,7 +912,7 @@ sax_start_element(void *ctx, const xmlChar *localname,
 			/* in ListIdentifiers the header is the record */
 			if (!p->in_record)
 				begin_record(p);
-			if (find_attribute(nb_attributes, attributes, "status", &v, &v_end) &&
+			if (sax_find_attribute(nb_attributes, attributes, "status", &v, &v_end) &&
 				v_end - v == 7 && memcmp(v, "deleted", 7) == 0)
 				p->deleted = true;
 			break;
@@ -1259,15 +1227,13 @@ sax_internal_subset(void *ctx, const xmlChar *name,
 					const xmlChar *external_id, const xmlChar *system_id)
 {
 	OaiParser  *p = (OaiParser *) ctx;
-	const char *n = (const char *) name;
 
 	(void) external_id;
 	(void) system_id;
-	if (n != NULL && (n[0] == 'h' || n[0] == 'H') &&
-		(n[1] == 't' || n[1] == 'T') && (n[2] == 'm' || n[2] == 'M') &&
-		(n[3] == 'l' || n[3] == 'L') && n[4] == '\0')
+	if (sax_is_html_doctype(name))
 		set_error(p, OAI_ERR_NOT_OAI, true,
-				  "document is HTML (DOCTYPE \"%s\"), not an OAI-PMH response", n);
+				  "document is HTML (DOCTYPE \"%s\"), not an OAI-PMH response",
+				  (const char *) name);
 	else
 		set_error(p, OAI_ERR_FORBIDDEN, true,
 				  "DOCTYPE declarations are not allowed in an OAI-PMH response");
@@ -1290,22 +1256,13 @@ sax_entity_decl(void *ctx, const xmlChar *name, int type,
 }
 
 static void
-sax_structured_error(void *ctx, OAI_XMLERROR_CONST xmlError *error)
+sax_structured_error(void *ctx, SAX_XMLERROR_CONST xmlError *error)
 {
 	OaiParser  *p = (OaiParser *) ctx;
 	char		msg[OAI_ERRMSG_SIZE];
-	size_t		len;
 
-	if (p == NULL || error == NULL || error->level < XML_ERR_ERROR)
-		return;
-
-	snprintf(msg, sizeof(msg), "%s",
-			 error->message ? error->message : "unknown XML error");
-	len = strlen(msg);
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
-
-	set_error(p, OAI_ERR_XML, false, "line %d: %s", error->line, msg);
+	if (p != NULL && sax_error_message(error, msg, sizeof(msg)))
+		set_error(p, OAI_ERR_XML, false, "%s", msg);
 }
 
 /*
@@ -1316,8 +1273,15 @@ OaiParser *
 oai_parser_create(OaiRecordCallback record_callback,
 				  OaiSetCallback set_callback, void *arg)
 {
+	static const SaxHandlers handlers = {
+		.start_element = sax_start_element,
+		.end_element = sax_end_element,
+		.characters = sax_characters,
+		.internal_subset = sax_internal_subset,
+		.entity_decl = sax_entity_decl,
+		.structured_error = sax_structured_error,
+	};
 	OaiParser  *p;
-	xmlSAXHandler sax;
 
 	p = calloc(1, sizeof(OaiParser));
 	if (p == NULL)
@@ -1329,76 +1293,24 @@ oai_parser_create(OaiRecordCallback record_callback,
 	p->info.token_cursor = -1;
 	p->info.token_complete_list_size = -1;
 
-	memset(&sax, 0, sizeof(sax));
-	sax.initialized = XML_SAX2_MAGIC;
-	sax.startElementNs = sax_start_element;
-	sax.endElementNs = sax_end_element;
-	sax.characters = sax_characters;
-	sax.cdataBlock = sax_characters;
-	sax.ignorableWhitespace = sax_characters;
-	sax.internalSubset = sax_internal_subset;
-	sax.entityDecl = sax_entity_decl;
-	sax.serror = sax_structured_error;
-
-	xmlInitParser();
-	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	p->ctxt = sax_create_push_parser(&handlers, p);
 	if (p->ctxt == NULL)
 	{
 		free(p);
 		return NULL;
 	}
-	/* only NONET: no NOENT, no DTD loading, not HUGE */
-	xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET);
 	return p;
 }
 
-/* libxml2 errors raised without a context (see atom.c) land here. */
-static void generic_error(void *ctx, const char *fmt,...)
-			__attribute__((format(printf, 2, 3)));
-
-static void
-generic_error(void *ctx, const char *fmt,...)
-{
-	OaiParser  *p = (OaiParser *) ctx;
-	size_t		len = strlen(p->generic_msg);
-	char	   *newline;
-	va_list		ap;
-
-	if (len + 1 >= sizeof(p->generic_msg) || memchr(p->generic_msg, '\n', len))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->generic_msg + len, sizeof(p->generic_msg) - len, fmt, ap);
-	va_end(ap);
-	newline = strchr(p->generic_msg, '\n');
-	if (newline != NULL)
-		newline[1] = '\0';
-}
-
+/* Pass one piece to libxml2 and fold its verdict into our status. */
 static void
 parse_chunk(OaiParser *p, const char *data, int len, int terminate)
 {
-	xmlGenericErrorFunc saved_handler = xmlGenericError;
-	void	   *saved_context = xmlGenericErrorContext;
-	int			rc;
+	char		msg[OAI_ERRMSG_SIZE];
 
-	p->generic_msg[0] = '\0';
-	xmlSetGenericErrorFunc(p, generic_error);
-	rc = xmlParseChunk(p->ctxt, data, len, terminate);
-	xmlSetGenericErrorFunc(saved_context, saved_handler);
-
-	if (rc != XML_ERR_OK && p->status == OAI_OK)
-	{
-		size_t		mlen = strlen(p->generic_msg);
-
-		while (mlen > 0 && (p->generic_msg[mlen - 1] == '\n' ||
-							p->generic_msg[mlen - 1] == ' '))
-			p->generic_msg[--mlen] = '\0';
-		if (mlen > 0)
-			set_error(p, OAI_ERR_XML, false, "%s", p->generic_msg);
-		else
-			set_error(p, OAI_ERR_XML, false,
-					  "XML parse error (libxml2 code %d)", rc);
-	}
+	if (sax_parse_chunk(p->ctxt, data, len, terminate, msg, sizeof(msg)) !=
+		XML_ERR_OK && p->status == OAI_OK)
+		set_error(p, OAI_ERR_XML, false, "%s", msg);
 }
 
 /*
@@ -1420,7 +1332,7 @@ oai_parser_feed(OaiParser *parser, const char *data, size_t len)
 
 	while (len > 0 && parser->status == OAI_OK)
 	{
-		int			n = len > OAI_MAX_CHUNK ? OAI_MAX_CHUNK : (int) len;
+		int			n = len > SAX_MAX_CHUNK ? SAX_MAX_CHUNK : (int) len;
 
 		parse_chunk(parser, data, n, 0);
 		data += n;

@@ -70,7 +70,8 @@ trap cleanup EXIT
 log "building the parser benchmark"
 # shellcheck disable=SC2046
 cc -O2 -Wall -Wextra -Werror -I"$ARXIV_TOP/src" $(xml2-config --cflags) \
-	-o "$BENCH_PARSE_BIN" "$BENCH_DIR/parse_bench.c" "$ARXIV_TOP/src/atom.c" "$ARXIV_TOP/src/arxiv_id.c" $(xml2-config --libs)
+	-o "$BENCH_PARSE_BIN" "$BENCH_DIR/parse_bench.c" "$ARXIV_TOP/src/atom.c" "$ARXIV_TOP/src/sax_common.c" \
+	"$ARXIV_TOP/src/arxiv_id.c" $(xml2-config --libs)
 
 # the corpus as the mock started it
 python3 "$ARXIV_TOP/test/mock/mockctl" reset

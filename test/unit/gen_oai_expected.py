@@ -4,8 +4,8 @@ fixture, read independently of src/oai.c with lxml's tree API.
 
     /usr/bin/python3 test/unit/gen_oai_expected.py [FIXTURE_DIR [OUTFILE]]
 
-The format is the canonical dump that test_oai.c writes (dump_record and
-friends there): one "key=value" per line; an absent field has no line.
+The format is the canonical dump that test/lib/oai_driver.c writes
+(dump_record and friends there, for test_oai.c): one "key=value" per line; an absent field has no line.
 Text is whitespace-collapsed on XML whitespace only (space, tab, CR, LF),
 as the parser promises.  Values longer than 64 bytes are written as
 "#<length>:<FNV-1a 64 hex>" of their UTF-8 bytes to keep this file small.

@@ -10,7 +10,8 @@
  * allocations fail in turn, and replays the fuzz regression inputs.  Each
  * check group prints one line; the exit status is nonzero if any check
  * failed.  Build with ASan/UBSan (see Makefile) so that memory errors and
- * leaks fail the run too.
+ * leaks fail the run too.  Documents reach the parser through
+ * test/lib/atom_driver.c, which the fuzzer shares.
  *
  * Usage: test_atom [FIXTURE_DIR [REGRESSION_DIR]]
  *	  FIXTURE_DIR defaults to test/fixtures/arxiv-atom of this repository,
@@ -28,14 +29,13 @@
  */
 #include <dirent.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/atom.h"
+#include "../lib/atom_driver.h"
 
 #define NS_DECLS \
 	"xmlns=\"http://www.w3.org/2005/Atom\" " \
@@ -89,118 +89,6 @@ __wrap_realloc(void *ptr, size_t size)
 	return injected_failure() ? NULL : __real_realloc(ptr, size);
 }
 #endif
-
-/* ---------- small utilities ---------- */
-
-typedef struct Buf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} Buf;
-
-static void *
-xmalloc(size_t n)
-{
-	void	   *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL)
-	{
-		fprintf(stderr, "test_atom: out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char	   *d;
-
-	if (s == NULL)
-		return NULL;
-	d = xmalloc(strlen(s) + 1);
-	strcpy(d, s);
-	return d;
-}
-
-static void
-buf_append(Buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap)
-	{
-		size_t		newcap = b->cap ? b->cap : 256;
-
-		while (newcap < b->len + n + 1)
-			newcap *= 2;
-		b->data = realloc(b->data, newcap);
-		if (b->data == NULL)
-		{
-			fprintf(stderr, "test_atom: out of memory\n");
-			exit(2);
-		}
-		b->cap = newcap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void
-buf_puts(Buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-static void
-buf_printf(Buf *b, const char *fmt,...)
-#if defined(__GNUC__) || defined(__clang__)
-			__attribute__((format(printf, 2, 3)))
-#endif
-			;
-
-static void
-buf_printf(Buf *b, const char *fmt,...)
-{
-	va_list		ap;
-	char		small[512];
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t) n < sizeof(small))
-	{
-		buf_append(b, small, (size_t) n);
-		return;
-	}
-	if (n >= 0)
-	{
-		char	   *big = xmalloc((size_t) n + 1);
-
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t) n + 1, fmt, ap);
-		va_end(ap);
-		buf_append(b, big, (size_t) n);
-		free(big);
-	}
-}
-
-static void
-buf_repeat(Buf *b, const char *s, size_t times)
-{
-	size_t		n = strlen(s);
-
-	while (times-- > 0)
-		buf_append(b, s, n);
-}
-
-static void
-buf_free(Buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
 
 /* ---------- checks ---------- */
 
@@ -270,212 +158,19 @@ check_long(long actual, long expected, const char *what,
 #define CHECK_PREFIX(a, e)	check_prefix((a), (e), #a, __FILE__, __LINE__)
 #define CHECK_INT(a, e)		check_long((long) (a), (long) (e), #a, __FILE__, __LINE__)
 
-static const char *
-status_name(AtomStatus s)
-{
-	switch (s)
-	{
-		case ATOM_OK:
-			return "ATOM_OK";
-		case ATOM_ERR_XML:
-			return "ATOM_ERR_XML";
-		case ATOM_ERR_NOT_ATOM:
-			return "ATOM_ERR_NOT_ATOM";
-		case ATOM_ERR_FORBIDDEN:
-			return "ATOM_ERR_FORBIDDEN";
-		case ATOM_ERR_LIMIT:
-			return "ATOM_ERR_LIMIT";
-		case ATOM_ERR_CALLBACK:
-			return "ATOM_ERR_CALLBACK";
-		case ATOM_ERR_OOM:
-			return "ATOM_ERR_OOM";
-	}
-	return "?";
-}
-
 #define CHECK_STATUS(a, e) \
-	check_str(status_name(a), status_name(e), #a, __FILE__, __LINE__)
+	check_str(atom_status_name(a), atom_status_name(e), #a, __FILE__, __LINE__)
 
-/* ---------- parsing into owned copies ---------- */
+/* ---------- parsing (test/lib/atom_driver.c) ---------- */
 
-typedef struct CopyAuthor
-{
-	char	   *name;
-	char	  **affs;
-	int			naffs;
-} CopyAuthor;
+typedef AtomResult Result;
 
-typedef struct CopyEntry
-{
-	char	   *id_url;
-	char	   *title;
-	char	   *summary;
-	char	   *published;
-	char	   *updated;
-	char	   *comment;
-	char	   *journal_ref;
-	char	   *doi;
-	char	   *primary_category;
-	char	   *abs_url;
-	char	   *pdf_url;
-	CopyAuthor *authors;
-	int			nauthors;
-	char	  **cats;
-	int			ncats;
-} CopyEntry;
-
-typedef struct Result
-{
-	AtomStatus	status;			/* final status (of finish, or first error) */
-	bool		failed_in_feed; /* the error came from atom_parser_feed */
-	char	   *errmsg;
-	char	   *feed_title;
-	long		total_results;
-	long		start_index;
-	long		items_per_page;
-	int			nentries;
-	bool		is_error;
-	char	   *error_message;
-	CopyEntry  *entries;
-	int			ncopied;
-	int			maxcopied;
-	int			stop_after;		/* callback asks to stop after N (0: never) */
-	Buf			dump;			/* canonical text of everything above */
-} Result;
-
-static void
-dump_str(Buf *b, const char *key, const char *val)
-{
-	if (val == NULL)
-		buf_printf(b, " %s-\n", key);
-	else
-		buf_printf(b, " %s=%s\n", key, val);
-}
-
-static int
-collect_entry(void *arg, const AtomEntry *e)
-{
-	Result	   *r = arg;
-	CopyEntry  *c;
-	int			i;
-	int			j;
-
-	if (r->ncopied == r->maxcopied)
-	{
-		r->maxcopied = r->maxcopied ? r->maxcopied * 2 : 16;
-		r->entries = realloc(r->entries, sizeof(CopyEntry) * (size_t) r->maxcopied);
-		if (r->entries == NULL)
-			exit(2);
-	}
-	c = &r->entries[r->ncopied++];
-	memset(c, 0, sizeof(*c));
-	c->id_url = xstrdup(e->id_url);
-	c->title = xstrdup(e->title);
-	c->summary = xstrdup(e->summary);
-	c->published = xstrdup(e->published);
-	c->updated = xstrdup(e->updated);
-	c->comment = xstrdup(e->comment);
-	c->journal_ref = xstrdup(e->journal_ref);
-	c->doi = xstrdup(e->doi);
-	c->primary_category = xstrdup(e->primary_category);
-	c->abs_url = xstrdup(e->abs_url);
-	c->pdf_url = xstrdup(e->pdf_url);
-	c->nauthors = e->nauthors;
-	c->authors = xmalloc(sizeof(CopyAuthor) * (size_t) e->nauthors);
-	for (i = 0; i < e->nauthors; i++)
-	{
-		c->authors[i].name = xstrdup(e->authors[i].name);
-		c->authors[i].naffs = e->authors[i].naffiliations;
-		c->authors[i].affs = xmalloc(sizeof(char *) * (size_t) e->authors[i].naffiliations);
-		for (j = 0; j < e->authors[i].naffiliations; j++)
-			c->authors[i].affs[j] = xstrdup(e->authors[i].affiliations[j]);
-	}
-	c->ncats = e->ncategories;
-	c->cats = xmalloc(sizeof(char *) * (size_t) e->ncategories);
-	for (i = 0; i < e->ncategories; i++)
-		c->cats[i] = xstrdup(e->categories[i]);
-
-	buf_puts(&r->dump, "entry\n");
-	dump_str(&r->dump, "id", e->id_url);
-	dump_str(&r->dump, "title", e->title);
-	dump_str(&r->dump, "summary", e->summary);
-	dump_str(&r->dump, "published", e->published);
-	dump_str(&r->dump, "updated", e->updated);
-	dump_str(&r->dump, "comment", e->comment);
-	dump_str(&r->dump, "journal_ref", e->journal_ref);
-	dump_str(&r->dump, "doi", e->doi);
-	dump_str(&r->dump, "primary_category", e->primary_category);
-	dump_str(&r->dump, "abs_url", e->abs_url);
-	dump_str(&r->dump, "pdf_url", e->pdf_url);
-	for (i = 0; i < e->nauthors; i++)
-	{
-		dump_str(&r->dump, "author", e->authors[i].name);
-		for (j = 0; j < e->authors[i].naffiliations; j++)
-			dump_str(&r->dump, "  affiliation", e->authors[i].affiliations[j]);
-	}
-	for (i = 0; i < e->ncategories; i++)
-		dump_str(&r->dump, "category", e->categories[i]);
-
-	return (r->stop_after > 0 && r->ncopied >= r->stop_after) ? 1 : 0;
-}
-
-/*
- * Parse a document, feeding "chunk" bytes at a time (0: all at once), and
- * keep copies of everything.  Feeding stops at the first error, as the
- * backend does.
- */
+/* Parse, feeding "chunk" bytes at a time (0: all at once). */
 static void
 parse_doc_ex(const char *data, size_t len, size_t chunk, int stop_after,
 			 Result *r)
 {
-	AtomParser *p;
-	const AtomFeedInfo *info;
-	size_t		off = 0;
-	AtomStatus	st = ATOM_OK;
-
-	memset(r, 0, sizeof(*r));
-	r->stop_after = stop_after;
-	p = atom_parser_create(collect_entry, r);
-	if (p == NULL)
-	{
-		fprintf(stderr, "test_atom: atom_parser_create failed\n");
-		exit(2);
-	}
-
-	if (chunk == 0)
-		chunk = len > 0 ? len : 1;
-	while (off < len && st == ATOM_OK)
-	{
-		size_t		n = len - off < chunk ? len - off : chunk;
-
-		st = atom_parser_feed(p, data + off, n);
-		off += n;
-	}
-	r->failed_in_feed = (st != ATOM_OK);
-	if (st == ATOM_OK)
-		st = atom_parser_finish(p);
-	r->status = st;
-
-	info = atom_parser_info(p);
-	r->errmsg = xstrdup(atom_parser_errmsg(p));
-	r->feed_title = xstrdup(info->title);
-	r->total_results = info->total_results;
-	r->start_index = info->start_index;
-	r->items_per_page = info->items_per_page;
-	r->nentries = info->nentries;
-	r->is_error = info->is_error;
-	r->error_message = xstrdup(info->error_message);
-
-	buf_printf(&r->dump, "status=%s nentries=%d\n", status_name(st), r->nentries);
-	dump_str(&r->dump, "feed_title", info->title);
-	buf_printf(&r->dump, " total=%ld start=%ld per_page=%ld is_error=%d\n",
-			   r->total_results, r->start_index, r->items_per_page,
-			   (int) r->is_error);
-	dump_str(&r->dump, "error_message", info->error_message);
-	/* the message may legitimately name a different line when chunked */
-	buf_printf(&r->dump, " has_errmsg=%d\n", r->errmsg[0] != '\0');
-
-	atom_parser_free(p);
+	atom_parse(data, len, CHUNK_FIXED(chunk), stop_after, r);
 }
 
 static void
@@ -490,49 +185,6 @@ parse_str(const char *doc, Result *r)
 	parse_doc(doc, strlen(doc), 0, r);
 }
 
-static void
-result_free(Result *r)
-{
-	int			i;
-	int			j;
-
-	for (i = 0; i < r->ncopied; i++)
-	{
-		CopyEntry  *c = &r->entries[i];
-
-		free(c->id_url);
-		free(c->title);
-		free(c->summary);
-		free(c->published);
-		free(c->updated);
-		free(c->comment);
-		free(c->journal_ref);
-		free(c->doi);
-		free(c->primary_category);
-		free(c->abs_url);
-		free(c->pdf_url);
-		for (j = 0; j < c->nauthors; j++)
-		{
-			int			k;
-
-			for (k = 0; k < c->authors[j].naffs; k++)
-				free(c->authors[j].affs[k]);
-			free(c->authors[j].affs);
-			free(c->authors[j].name);
-		}
-		free(c->authors);
-		for (j = 0; j < c->ncats; j++)
-			free(c->cats[j]);
-		free(c->cats);
-	}
-	free(r->entries);
-	free(r->errmsg);
-	free(r->feed_title);
-	free(r->error_message);
-	buf_free(&r->dump);
-	memset(r, 0, sizeof(*r));
-}
-
 /* Status of parsing a literal document; for one-line error checks. */
 static AtomStatus
 status_of(const char *doc, size_t len)
@@ -542,7 +194,7 @@ status_of(const char *doc, size_t len)
 
 	parse_doc(doc, len, 0, &r);
 	st = r.status;
-	result_free(&r);
+	atom_result_free(&r);
 	return st;
 }
 
@@ -745,7 +397,7 @@ test_fixture_01(void)
 			CHECK_STR(e->cats[1], "cond-mat.stat-mech");
 		}
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -776,7 +428,7 @@ test_fixture_04(void)
 		check_split(r.entries[6].id_url, "cond-mat/0607501", 2);
 		CHECK_STR(r.entries[9].id_url, "http://arxiv.org/abs/1111.2011v2");
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -793,7 +445,7 @@ check_error_feed(const char *prefix, const char *message, long per_page)
 	CHECK_INT(r.ncopied, 0);
 	CHECK_INT(r.total_results, 1);
 	CHECK_INT(r.items_per_page, per_page);
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -805,7 +457,7 @@ test_fixture_06(void)
 	if (parse_fixture("06_", &r))
 	{
 		CHECK_STR(r.feed_title, "arXiv Search Results");
-		result_free(&r);
+		atom_result_free(&r);
 	}
 }
 
@@ -825,7 +477,7 @@ test_fixture_07(void)
 	CHECK_INT(r.items_per_page, 100);
 	CHECK_STR(r.feed_title,
 			  "arXiv Query: search_query=&id_list=0000.0000&start=0&max_results=100");
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -860,7 +512,7 @@ test_fixture_10(void)
 		CHECK_STR(e->pdf_url, "https://arxiv.org/pdf/1707.08567v1");
 		CHECK_STR(e->published, "2017-07-27T08:18:33Z");
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -905,7 +557,7 @@ test_fixture_13(void)
 			}
 		}
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -946,7 +598,7 @@ test_fixture_16(void)
 		CHECK(strstr(r.entries[9].summary,
 					 "and community as a whole. Objective. In this systematic review") != NULL);
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -985,7 +637,7 @@ test_fixture_26(void)
 		CHECK_STR(r.entries[1].comment, NULL);
 		CHECK_INT(r.entries[1].ncats, 1);
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -1067,7 +719,7 @@ test_all_fixtures(void)
 		CHECK_INT(r.nentries, r.ncopied);
 		for (j = 0; j < r.ncopied; j++)
 			check_entry_invariants(&r.entries[j]);
-		result_free(&r);
+		atom_result_free(&r);
 	}
 }
 
@@ -1094,9 +746,9 @@ test_chunking(void)
 				fprintf(stdout, "  %s differs with %zu-byte chunks\n",
 						fixtures[i].name, chunks[c]);
 			CHECK_STR(r.dump.data, whole.dump.data);
-			result_free(&r);
+			atom_result_free(&r);
 		}
-		result_free(&whole);
+		atom_result_free(&whole);
 	}
 }
 
@@ -1123,13 +775,13 @@ check_cut(const Fixture *f, size_t cut, size_t chunk, size_t docend,
 	{
 		if (r.status != ATOM_ERR_XML)
 			fprintf(stdout, "  %s cut at %zu (chunk %zu): %s\n",
-					f->name, cut, chunk, status_name(r.status));
+					f->name, cut, chunk, atom_status_name(r.status));
 		CHECK_STATUS(r.status, ATOM_ERR_XML);
 		CHECK(r.errmsg[0] != '\0');
 	}
 	else
 		CHECK_STR(r.dump.data, whole_dump);
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 /*
@@ -1162,7 +814,7 @@ test_truncation(void)
 			if (cut % 5 == 0)
 				check_cut(f, cut, 7, docend, whole.dump.data);
 		}
-		result_free(&whole);
+		atom_result_free(&whole);
 	}
 }
 
@@ -1219,13 +871,13 @@ test_doctype_refused(void)
 		CHECK_STATUS(r.status, ATOM_ERR_FORBIDDEN);
 		CHECK(strstr(r.errmsg, "DOCTYPE") != NULL);
 		CHECK_INT(r.nentries, 0);
-		result_free(&r);
+		atom_result_free(&r);
 
 		/* the same byte by byte: refused as early, whatever the split */
 		parse_doc(docs[i], strlen(docs[i]), 1, &r);
 		CHECK_STATUS(r.status, ATOM_ERR_FORBIDDEN);
 		CHECK(r.failed_in_feed);
-		result_free(&r);
+		atom_result_free(&r);
 	}
 
 	/* an HTML DOCTYPE is refused just as early, but said to be HTML */
@@ -1237,7 +889,7 @@ test_doctype_refused(void)
 		CHECK_STATUS(r.status, ATOM_ERR_NOT_ATOM);
 		CHECK(strstr(r.errmsg, "HTML") != NULL);
 		CHECK(r.failed_in_feed);
-		result_free(&r);
+		atom_result_free(&r);
 	}
 
 	/* an entity reference without any declaration is simply ill-formed */
@@ -1280,7 +932,7 @@ test_depth_limit(void)
 	parse_str(doc, &r);
 	CHECK_STATUS(r.status, ATOM_ERR_LIMIT);
 	CHECK(strstr(r.errmsg, "nested") != NULL);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 
 	doc = nested_doc(100000, true);
@@ -1293,7 +945,7 @@ test_depth_limit(void)
 	CHECK_STATUS(r.status, ATOM_OK);
 	CHECK(r.ncopied == 1 && r.entries[0].summary &&
 		  strcmp(r.entries[0].summary, "deep") == 0);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 }
 
@@ -1325,13 +977,13 @@ test_size_limits(void)
 	parse_str(doc, &r);
 	CHECK_STATUS(r.status, ATOM_OK);
 	CHECK(r.ncopied == 1 && strlen(r.entries[0].summary) == 4 * 1024 * 1024);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 	doc = big_field_doc(4 * 1024 * 1024 + 1);
 	parse_str(doc, &r);
 	CHECK_STATUS(r.status, ATOM_ERR_LIMIT);
 	CHECK_INT(r.ncopied, 0);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 
 	/* whitespace collapses before it counts */
@@ -1341,7 +993,7 @@ test_size_limits(void)
 	parse_str(b.data, &r);
 	CHECK_STATUS(r.status, ATOM_OK);
 	CHECK_STR(r.feed_title, "a b");
-	result_free(&r);
+	atom_result_free(&r);
 	buf_free(&b);
 
 	/* 17 affiliations of 4,000,000 bytes exceed the 64 MiB per entry */
@@ -1364,7 +1016,7 @@ test_size_limits(void)
 	parse_doc(b.data, b.len, 65536, &r);
 	CHECK_STATUS(r.status, ATOM_ERR_LIMIT);
 	CHECK(strstr(r.errmsg, "entry") != NULL);
-	result_free(&r);
+	atom_result_free(&r);
 	buf_free(&b);
 }
 
@@ -1393,14 +1045,14 @@ check_count_limit(const char *before, const char *item, size_t limit,
 	parse_str(doc, &r);
 	CHECK_STATUS(r.status, ATOM_OK);
 	CHECK_INT(r.nentries, 1);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 
 	doc = repeated_doc(before, item, limit + 1, after);
 	parse_str(doc, &r);
 	CHECK_STATUS(r.status, ATOM_ERR_LIMIT);
 	CHECK_INT(r.nentries, 0);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 }
 
@@ -1427,7 +1079,7 @@ test_count_limits(void)
 		  r.entries[0].authors[0].naffs == 1000 &&
 		  r.entries[0].authors[1].naffs == 1 &&
 		  strcmp(r.entries[0].authors[1].affs[0], "y") == 0);
-	result_free(&r);
+	atom_result_free(&r);
 	free(doc);
 }
 
@@ -1461,7 +1113,7 @@ test_bad_responses(void)
 	parse_str("<html><body><p>unclosed</body></html>", &r);
 	CHECK_STATUS(r.status, ATOM_ERR_NOT_ATOM);
 	CHECK(strstr(r.errmsg, "\"html\"") != NULL);
-	result_free(&r);
+	atom_result_free(&r);
 
 	/* well-formed, but not an Atom feed */
 	CHECK_STATUS(STATUS_OF("<rss version=\"2.0\"><channel/></rss>"), ATOM_ERR_NOT_ATOM);
@@ -1507,7 +1159,7 @@ test_bad_responses(void)
 				parse_doc(bad_encoding, sizeof(bad_encoding) - 1, chunk, &r);
 				CHECK_STATUS(r.status, ATOM_ERR_XML);
 				CHECK(r.errmsg[0] != '\0');
-				result_free(&r);
+				atom_result_free(&r);
 			}
 			fflush(stderr);
 			dup2(saved_stderr, 2);
@@ -1525,7 +1177,7 @@ test_bad_responses(void)
 	CHECK_STATUS(r.status, ATOM_ERR_XML);
 	CHECK(strstr(r.errmsg, "line 4") != NULL);
 	CHECK(strstr(r.errmsg, "titel") != NULL || strstr(r.errmsg, "mismatch") != NULL);
-	result_free(&r);
+	atom_result_free(&r);
 
 	/* what may follow the root element */
 	CHECK_STATUS(STATUS_OF(FEED_OPEN FEED_CLOSE "\n\n  \n"), ATOM_OK);
@@ -1582,7 +1234,7 @@ test_namespaces(void)
 			CHECK_STR(e->authors[0].affs[0], "Aff");
 		}
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -1629,7 +1281,7 @@ test_text_decoding(void)
 		CHECK_STR(e->doi, NULL);	/* absent */
 		CHECK_STR(e->id_url, NULL);
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -1683,7 +1335,7 @@ test_entry_details(void)
 		CHECK_INT(e->nauthors, 0);
 		check_split(e->id_url, "math.AP/0301001", 0);
 	}
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -1709,12 +1361,12 @@ test_error_entries(void)
 	CHECK_INT(r.nentries, 2);
 	CHECK(r.ncopied == 2 && strcmp(r.entries[0].title, "Error") == 0 &&
 		  strcmp(r.entries[1].title, "Fine") == 0);
-	result_free(&r);
+	atom_result_free(&r);
 
 	/* an error entry without summary still yields a message */
 	parse_str(FEED_OPEN "<entry><id>https://arxiv.org/api/errors</id></entry>" FEED_CLOSE, &r);
 	CHECK(r.is_error && r.error_message != NULL && r.error_message[0] != '\0');
-	result_free(&r);
+	atom_result_free(&r);
 }
 
 static void
@@ -1734,11 +1386,11 @@ test_callback_and_lifecycle(void)
 	CHECK_STATUS(r.status, ATOM_ERR_CALLBACK);
 	CHECK_INT(r.nentries, 3);
 	CHECK_INT(r.ncopied, 3);
-	result_free(&r);
+	atom_result_free(&r);
 
 	memset(&r, 0, sizeof(r));
 	r.stop_after = 1;
-	p = atom_parser_create(collect_entry, &r);
+	p = atom_parser_create(atom_collect_entry, &r);
 	st = atom_parser_feed(p, f->data, f->len);
 	CHECK_STATUS(st, ATOM_ERR_CALLBACK);
 	CHECK_STATUS(atom_parser_feed(p, f->data, 10), ATOM_ERR_CALLBACK);
@@ -1746,7 +1398,7 @@ test_callback_and_lifecycle(void)
 	CHECK_INT(atom_parser_info(p)->nentries, 1);
 	CHECK(atom_parser_errmsg(p)[0] != '\0');
 	atom_parser_free(p);
-	result_free(&r);
+	atom_result_free(&r);
 
 	/* an XML error is sticky too */
 	p = atom_parser_create(NULL, NULL);
@@ -1923,32 +1575,14 @@ test_split_id(void)
 /* ---------- fuzz regressions ---------- */
 
 /*
- * Whether two parses of one input agree, by the rule the fuzzer applies
- * (see same_outcome in test/fuzz/fuzz_atom.c): if either accepted the
- * document, both must have, with identical results.  libxml2 2.9's push
- * parser misses a "]]>" in text that a chunk boundary splits, so inputs
- * containing one are exempt.
- */
-static bool
-same_outcome(const char *data, size_t len, const Result *a, const Result *b)
-{
-	size_t		i;
-
-	if (a->status != ATOM_OK && b->status != ATOM_OK)
-		return a->errmsg[0] != '\0' && b->errmsg[0] != '\0';
-	for (i = 0; i + 3 <= len; i++)
-		if (memcmp(data + i, "]]>", 3) == 0)
-			return true;
-	return strcmp(a->dump.data, b->dump.data) == 0;
-}
-
-/*
- * Inputs the fuzzer once crashed on or found a discrepancy with.  They
- * must not crash, and chunking must not change their outcome.
+ * Inputs the fuzzer once crashed on or found a discrepancy with, put
+ * through the fuzzer's own checks (atom_fuzz_input) and through the same
+ * chunking rule with fixed piece sizes.
  */
 static void
 test_regressions(void)
 {
+	static const size_t chunks[] = {1, 7, 4096};
 	char	  **names;
 	int			n;
 	int			i;
@@ -1967,28 +1601,24 @@ test_regressions(void)
 		Buf			path = {0};
 		char	   *data;
 		size_t		len;
-		Result		whole;
-		Result		r;
+		size_t		c;
 
 		buf_printf(&path, "%s/%s", regression_dir, names[i]);
 		data = read_file(path.data, &len);
 		CHECK(data != NULL);
 		if (data != NULL)
 		{
-			static const size_t chunks[] = {1, 7, 4096};
-			size_t		c;
-
-			parse_doc(data, len, 0, &whole);
+			CHECK(atom_fuzz_input(data, len));
 			for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
 			{
-				parse_doc(data, len, chunks[c], &r);
-				if (!same_outcome(data, len, &whole, &r))
+				bool		ok = atom_check_input(data, len,
+												 CHUNK_FIXED(chunks[c]), 0);
+
+				if (!ok)
 					fprintf(stdout, "  %s: %zu-byte chunks change the outcome\n",
 							names[i], chunks[c]);
-				CHECK(same_outcome(data, len, &whole, &r));
-				result_free(&r);
+				CHECK(ok);
 			}
-			result_free(&whole);
 		}
 		free(data);
 		buf_free(&path);

@@ -13,6 +13,9 @@
  * hostile and broken documents and the shapes of arXiv's new server at the
  * parser; makes each of its allocations fail in turn; and tests the author
  * splitter and date parsers.  Build with ASan/UBSan (see Makefile).
+ * Documents reach the parser through test/lib/oai_driver.c, which the
+ * fuzzer shares, so the chunking rule and the record invariants it checks
+ * hold here on every parse as well.
  *
  * Usage: test_oai FIXTURE_DIR EXPECTED_FILE [REGRESSION_DIR]
  *		  test_oai --dump FILE		canonical dump of one response ("-":
@@ -27,7 +30,6 @@
  */
 #include <dirent.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "../../src/oai.h"
+#include "../lib/oai_driver.h"
 
 #define OAI_OPEN \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
@@ -80,124 +82,6 @@ __wrap_realloc(void *ptr, size_t size)
 	return injected_failure() ? NULL : __real_realloc(ptr, size);
 }
 #endif
-
-/* ---------- small utilities ---------- */
-
-typedef struct Buf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} Buf;
-
-static void *
-xmalloc(size_t n)
-{
-	void	   *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL)
-	{
-		fprintf(stderr, "test_oai: out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char	   *d;
-
-	if (s == NULL)
-		return NULL;
-	d = xmalloc(strlen(s) + 1);
-	strcpy(d, s);
-	return d;
-}
-
-static void
-buf_append(Buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap)
-	{
-		size_t		newcap = b->cap ? b->cap : 256;
-
-		while (newcap < b->len + n + 1)
-			newcap *= 2;
-		b->data = realloc(b->data, newcap);
-		if (b->data == NULL)
-		{
-			fprintf(stderr, "test_oai: out of memory\n");
-			exit(2);
-		}
-		b->cap = newcap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void
-buf_puts(Buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-static void
-buf_printf(Buf *b, const char *fmt,...)
-#if defined(__GNUC__) || defined(__clang__)
-			__attribute__((format(printf, 2, 3)))
-#endif
-			;
-
-static void
-buf_printf(Buf *b, const char *fmt,...)
-{
-	va_list		ap;
-	char		small[512];
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t) n < sizeof(small))
-	{
-		buf_append(b, small, (size_t) n);
-		return;
-	}
-	if (n >= 0)
-	{
-		char	   *big = xmalloc((size_t) n + 1);
-
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t) n + 1, fmt, ap);
-		va_end(ap);
-		buf_append(b, big, (size_t) n);
-		free(big);
-	}
-}
-
-static void
-buf_repeat(Buf *b, const char *s, size_t times)
-{
-	size_t		n = strlen(s);
-
-	while (times-- > 0)
-		buf_append(b, s, n);
-}
-
-static void
-buf_free(Buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-static const char *
-buf_str(const Buf *b)
-{
-	return b->data ? b->data : "";
-}
 
 /* ---------- checks ---------- */
 
@@ -253,296 +137,28 @@ check_long(long actual, long expected, const char *what,
 #define CHECK_STR(a, e)		check_str((a), (e), #a, __FILE__, __LINE__)
 #define CHECK_INT(a, e)		check_long((long) (a), (long) (e), #a, __FILE__, __LINE__)
 
-static const char *
-status_name(OaiStatus s)
-{
-	switch (s)
-	{
-		case OAI_OK:
-			return "OAI_OK";
-		case OAI_ERR_XML:
-			return "OAI_ERR_XML";
-		case OAI_ERR_NOT_OAI:
-			return "OAI_ERR_NOT_OAI";
-		case OAI_ERR_FORBIDDEN:
-			return "OAI_ERR_FORBIDDEN";
-		case OAI_ERR_LIMIT:
-			return "OAI_ERR_LIMIT";
-		case OAI_ERR_CALLBACK:
-			return "OAI_ERR_CALLBACK";
-		case OAI_ERR_OOM:
-			return "OAI_ERR_OOM";
-	}
-	return "?";
-}
-
 #define CHECK_STATUS(a, e) \
-	check_str(status_name(a), status_name(e), #a, __FILE__, __LINE__)
+	check_str(oai_status_name(a), oai_status_name(e), #a, __FILE__, __LINE__)
 
-/* ---------- canonical dump (the format of gen_oai_expected.py) ---------- */
+/* ---------- parsing (test/lib/oai_driver.c) ---------- */
 
-/* FNV-1a 64, as gen_oai_expected.py computes it */
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t	h = 0xcbf29ce484222325ULL;
+typedef OaiResult Result;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
-	return h;
-}
-
-#define DUMP_LONG 64
-
-static void
-dump_kv(Buf *b, const char *key, const char *val)
-{
-	size_t		len;
-
-	if (val == NULL)
-		return;
-	len = strlen(val);
-	if (len > DUMP_LONG)
-		buf_printf(b, " %s=#%zu:%016llx\n", key, len,
-				   (unsigned long long) fnv1a(val));
-	else
-		buf_printf(b, " %s=%s\n", key, val);
-}
-
-static const char *
-format_name(OaiFormat f)
-{
-	switch (f)
-	{
-		case OAI_FORMAT_NONE:
-			return "none";
-		case OAI_FORMAT_ARXIV_RAW:
-			return "arXivRaw";
-		case OAI_FORMAT_ARXIV:
-			return "arXiv";
-		case OAI_FORMAT_OTHER:
-			return "other";
-	}
-	return "?";
-}
-
-static const char *
-verb_name(OaiVerb v)
-{
-	switch (v)
-	{
-		case OAI_VERB_NONE:
-			return "none";
-		case OAI_VERB_IDENTIFY:
-			return "Identify";
-		case OAI_VERB_LIST_METADATA_FORMATS:
-			return "ListMetadataFormats";
-		case OAI_VERB_LIST_SETS:
-			return "ListSets";
-		case OAI_VERB_LIST_IDENTIFIERS:
-			return "ListIdentifiers";
-		case OAI_VERB_LIST_RECORDS:
-			return "ListRecords";
-		case OAI_VERB_GET_RECORD:
-			return "GetRecord";
-	}
-	return "?";
-}
-
-static void
-dump_record(Buf *b, const OaiRecord *r)
-{
-	int			i;
-
-	buf_puts(b, "record\n");
-	dump_kv(b, "identifier", r->identifier);
-	dump_kv(b, "datestamp", r->datestamp);
-	buf_printf(b, " deleted=%d\n", (int) r->deleted);
-	for (i = 0; i < r->nset_specs; i++)
-		dump_kv(b, "set", r->set_specs[i]);
-	buf_printf(b, " format=%s\n", format_name(r->format));
-	if (r->format != OAI_FORMAT_ARXIV_RAW && r->format != OAI_FORMAT_ARXIV)
-		return;
-	dump_kv(b, "id", r->id);
-	dump_kv(b, "submitter", r->submitter);
-	dump_kv(b, "title", r->title);
-	dump_kv(b, "authors", r->authors);
-	dump_kv(b, "categories", r->categories);
-	dump_kv(b, "comments", r->comments);
-	dump_kv(b, "proxy", r->proxy);
-	dump_kv(b, "report-no", r->report_no);
-	dump_kv(b, "msc-class", r->msc_class);
-	dump_kv(b, "acm-class", r->acm_class);
-	dump_kv(b, "journal-ref", r->journal_ref);
-	dump_kv(b, "doi", r->doi);
-	dump_kv(b, "license", r->license);
-	dump_kv(b, "abstract", r->abstract);
-	dump_kv(b, "created", r->created);
-	dump_kv(b, "updated", r->updated);
-	for (i = 0; i < r->ncategories; i++)
-		dump_kv(b, "category", r->category_list[i]);
-	for (i = 0; i < r->nversions; i++)
-	{
-		const OaiVersion *v = &r->versions[i];
-
-		buf_puts(b, " version\n");
-		dump_kv(b, "  label", v->label);
-		buf_printf(b, "  number=%d\n", v->number);
-		dump_kv(b, "  date", v->date);
-		if (v->date_valid)
-			buf_printf(b, "  unix=%lld\n", (long long) v->date_unix);
-		else
-			buf_puts(b, "  unix=-\n");
-		dump_kv(b, "  size", v->size);
-		buf_printf(b, "  kb=%ld\n", v->size_kb);
-		dump_kv(b, "  source_type", v->source_type);
-	}
-}
-
-static void
-dump_info(Buf *b, const OaiResponseInfo *i)
-{
-	buf_printf(b, "verb=%s nrecords=%d nsets=%d\n", verb_name(i->verb),
-			   i->nrecords, i->nsets);
-	dump_kv(b, "response_date", i->response_date);
-	dump_kv(b, "request_verb", i->request_verb);
-	dump_kv(b, "request_url", i->request_url);
-	buf_printf(b, " has_token=%d\n", (int) i->has_token);
-	dump_kv(b, "token", i->token);
-	buf_printf(b, " cursor=%ld size=%ld\n", i->token_cursor,
-			   i->token_complete_list_size);
-	dump_kv(b, "expiration", i->token_expiration);
-	buf_printf(b, " nerrors=%d\n", i->nerrors);
-	dump_kv(b, "error_code", i->error_code);
-	dump_kv(b, "error_message", i->error_message);
-	dump_kv(b, "repository_name", i->repository_name);
-	dump_kv(b, "base_url", i->base_url);
-	dump_kv(b, "earliest_datestamp", i->earliest_datestamp);
-	dump_kv(b, "granularity", i->granularity);
-	dump_kv(b, "deleted_record", i->deleted_record);
-}
-
-/* ---------- parsing into a dump and owned copies ---------- */
-
-#define MAX_KEPT 64
-
-typedef struct Result
-{
-	OaiStatus	status;
-	char	   *errmsg;
-	int			nrecords;
-	int			nsets;
-	int			stop_after;		/* callbacks stop after N items (0: never) */
-	int			seen;
-	Buf			items;			/* dump of records and sets, in order */
-	Buf			dump;			/* info, then items: the canonical dump */
-	/* copies of a few fields of the first records, for direct checks */
-	char	   *ids[MAX_KEPT];
-	char	   *authors[MAX_KEPT];
-	int			nversions[MAX_KEPT];
-	char	   *set_names[MAX_KEPT];
-	OaiResponseInfo info;		/* strings copied */
-	OaiRecord	first;			/* scalars of the first record only */
-} Result;
-
-static int
-on_record(void *arg, const OaiRecord *rec)
-{
-	Result	   *r = arg;
-
-	if (r->nrecords < MAX_KEPT)
-	{
-		r->ids[r->nrecords] = xstrdup(rec->id ? rec->id : rec->identifier);
-		r->authors[r->nrecords] = xstrdup(rec->authors);
-		r->nversions[r->nrecords] = rec->nversions;
-	}
-	if (r->nrecords == 0)
-	{
-		r->first.deleted = rec->deleted;
-		r->first.format = rec->format;
-		r->first.nset_specs = rec->nset_specs;
-		r->first.ncategories = rec->ncategories;
-		r->first.nversions = rec->nversions;
-	}
-	r->nrecords++;
-	dump_record(&r->items, rec);
-	r->seen++;
-	return (r->stop_after > 0 && r->seen >= r->stop_after) ? 1 : 0;
-}
-
-static int
-on_set(void *arg, const OaiSet *set)
-{
-	Result	   *r = arg;
-
-	if (r->nsets < MAX_KEPT)
-		r->set_names[r->nsets] = xstrdup(set->name);
-	r->nsets++;
-	buf_puts(&r->items, "set\n");
-	dump_kv(&r->items, "spec", set->spec);
-	dump_kv(&r->items, "name", set->name);
-	r->seen++;
-	return (r->stop_after > 0 && r->seen >= r->stop_after) ? 1 : 0;
-}
-
-static void
-copy_info(OaiResponseInfo *d, const OaiResponseInfo *s)
-{
-	*d = *s;
-	d->response_date = xstrdup(s->response_date);
-	d->request_url = xstrdup(s->request_url);
-	d->request_verb = xstrdup(s->request_verb);
-	d->token = xstrdup(s->token);
-	d->token_expiration = xstrdup(s->token_expiration);
-	d->error_code = xstrdup(s->error_code);
-	d->error_message = xstrdup(s->error_message);
-	d->repository_name = xstrdup(s->repository_name);
-	d->base_url = xstrdup(s->base_url);
-	d->earliest_datestamp = xstrdup(s->earliest_datestamp);
-	d->granularity = xstrdup(s->granularity);
-	d->deleted_record = xstrdup(s->deleted_record);
-}
-
-/* Parse, feeding "chunk" bytes at a time (0: all at once). */
+/*
+ * Parse, feeding "chunk" bytes at a time (0: all at once).  An invariant
+ * the driver checks on every parse (see record_problem there) only counts
+ * as a check when it breaks.
+ */
 static void
 parse_doc_ex(const char *data, size_t len, size_t chunk, int stop_after,
 			 Result *r)
 {
-	OaiParser  *p;
-	size_t		off = 0;
-	OaiStatus	st = OAI_OK;
-
-	memset(r, 0, sizeof(*r));
-	r->stop_after = stop_after;
-	p = oai_parser_create(on_record, on_set, r);
-	if (p == NULL)
+	oai_parse(data, len, CHUNK_FIXED(chunk), stop_after, r);
+	if (r->broken != NULL)
 	{
-		fprintf(stderr, "test_oai: oai_parser_create failed\n");
-		exit(2);
+		fprintf(stdout, "  invariant broken: %s\n", r->broken);
+		CHECK(r->broken == NULL);
 	}
-	if (chunk == 0)
-		chunk = len > 0 ? len : 1;
-	while (off < len && st == OAI_OK)
-	{
-		size_t		n = len - off < chunk ? len - off : chunk;
-
-		st = oai_parser_feed(p, data + off, n);
-		off += n;
-	}
-	if (st == OAI_OK)
-		st = oai_parser_finish(p);
-	r->status = st;
-	r->errmsg = xstrdup(oai_parser_errmsg(p));
-	copy_info(&r->info, oai_parser_info(p));
-	if (st == OAI_OK)
-	{
-		dump_info(&r->dump, &r->info);
-		buf_append(&r->dump, buf_str(&r->items), r->items.len);
-	}
-	else
-		buf_printf(&r->dump, "status=%s records=%d\n", status_name(st),
-				   r->nrecords);
-	oai_parser_free(p);
 }
 
 static void
@@ -557,36 +173,6 @@ parse_str(const char *doc, Result *r)
 	parse_doc(doc, strlen(doc), 0, r);
 }
 
-static void
-result_free(Result *r)
-{
-	int			i;
-	OaiResponseInfo *d = &r->info;
-
-	for (i = 0; i < MAX_KEPT; i++)
-	{
-		free(r->ids[i]);
-		free(r->authors[i]);
-		free(r->set_names[i]);
-	}
-	free(r->errmsg);
-	free(d->response_date);
-	free(d->request_url);
-	free(d->request_verb);
-	free(d->token);
-	free(d->token_expiration);
-	free(d->error_code);
-	free(d->error_message);
-	free(d->repository_name);
-	free(d->base_url);
-	free(d->earliest_datestamp);
-	free(d->granularity);
-	free(d->deleted_record);
-	buf_free(&r->items);
-	buf_free(&r->dump);
-	memset(r, 0, sizeof(*r));
-}
-
 static OaiStatus
 status_of(const char *doc, size_t len)
 {
@@ -597,7 +183,7 @@ status_of(const char *doc, size_t len)
 	st = r.status;
 	if (st != OAI_OK)
 		CHECK(r.errmsg[0] != '\0');
-	result_free(&r);
+	oai_result_free(&r);
 	return st;
 }
 
@@ -838,7 +424,7 @@ test_all_fixtures_expected(void)
 		if (strcmp(buf_str(&r.dump), want) != 0)
 			show_difference(fixtures[i].name, buf_str(&r.dump), want);
 		CHECK(strcmp(buf_str(&r.dump), want) == 0);
-		result_free(&r);
+		oai_result_free(&r);
 		free(want);
 	}
 	free(expected);
@@ -868,7 +454,7 @@ test_fixture_04(void)
 	/* v1 "Fri, 8 Feb 2013 21:00:01 GMT": old unpadded day */
 	CHECK(strstr(buf_str(&r.dump), "  unix=1360357201\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " datestamp=2013-04-03\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 static void
@@ -894,7 +480,7 @@ test_fixture_05(void)
 	CHECK(strstr(buf_str(&r.dump),
 				 " doi=10.1103/PhysRevC.76.024606 10.1103/PhysRevC.76.039902\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " msc-class=05A15, 05A16\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 static void
@@ -912,7 +498,7 @@ check_error_fixture(const char *prefix, OaiErrorCode code, const char *name,
 	CHECK_STR(r.info.error_code, name);
 	CHECK_STR(r.info.error_message, message);
 	CHECK(!r.info.has_token);
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 static void
@@ -942,7 +528,7 @@ test_fixture_identify_sets(void)
 		CHECK_STR(r.info.granularity, "YYYY-MM-DD");
 		CHECK_STR(r.info.deleted_record, "persistent");
 		CHECK_INT(r.nrecords, 0);
-		result_free(&r);
+		oai_result_free(&r);
 	}
 	if (parse_fixture("22_", &r))
 	{
@@ -952,7 +538,7 @@ test_fixture_identify_sets(void)
 		CHECK_STR(r.set_names[18], "Statistics");
 		CHECK(strstr(buf_str(&r.dump), "set\n spec=physics:hep-th\n name=High Energy Physics - Theory\n") != NULL);
 		CHECK(!r.info.has_token);
-		result_free(&r);
+		oai_result_free(&r);
 	}
 }
 
@@ -985,9 +571,9 @@ test_fixture_30(void)
 	CHECK_INT(n, 10);
 	/* every version date parsed */
 	CHECK(strstr(buf_str(&r.dump), "unix=-") == NULL);
-	for (i = 0; i < MAX_KEPT; i++)
+	for (i = 0; i < OAI_MAX_KEPT; i++)
 		CHECK(r.ids[i] != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 static void
@@ -1007,7 +593,7 @@ test_fixture_32(void)
 	/* arXiv format: no raw author string, no versions */
 	CHECK(r.authors[0] == NULL);
 	CHECK_INT(r.nversions[0], 0);
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 /* ---------- chunking and truncation ---------- */
@@ -1036,9 +622,9 @@ test_chunking(void)
 				fprintf(stdout, "  %s differs with %zu-byte chunks\n",
 						fixtures[i].name, chunks[c]);
 			CHECK(strcmp(buf_str(&r.dump), buf_str(&whole.dump)) == 0);
-			result_free(&r);
+			oai_result_free(&r);
 		}
-		result_free(&whole);
+		oai_result_free(&whole);
 	}
 }
 
@@ -1086,15 +672,15 @@ test_truncation(void)
 			{
 				if (r.status != OAI_ERR_XML)
 					fprintf(stdout, "  %s cut at %zu: %s\n", f->name, cut,
-							status_name(r.status));
+							oai_status_name(r.status));
 				CHECK_STATUS(r.status, OAI_ERR_XML);
 				CHECK(r.errmsg[0] != '\0');
 			}
 			else
 				CHECK(strcmp(buf_str(&r.dump), buf_str(&whole.dump)) == 0);
-			result_free(&r);
+			oai_result_free(&r);
 		}
-		result_free(&whole);
+		oai_result_free(&whole);
 	}
 }
 
@@ -1115,7 +701,7 @@ test_new_server_shapes(void)
 	CHECK_STATUS(r.status, OAI_OK);
 	CHECK_INT(r.info.error, OAI_ERROR_BAD_ARGUMENT);
 	CHECK_STR(r.info.error_message, "The request includes illegal arguments. Reason: start date too early");
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* every error code; only the first of several counts */
 	{
@@ -1153,7 +739,7 @@ test_new_server_shapes(void)
 			CHECK_INT(oai_error_code_from_string(codes[i].name), codes[i].code);
 			if (codes[i].code != OAI_ERROR_OTHER)
 				CHECK_STR(oai_error_code_name(codes[i].code), codes[i].name);
-			result_free(&r);
+			oai_result_free(&r);
 			buf_free(&doc);
 		}
 		CHECK_INT(oai_error_code_from_string(NULL), OAI_ERROR_OTHER);
@@ -1163,7 +749,7 @@ test_new_server_shapes(void)
 		CHECK_INT(r.info.error, OAI_ERROR_OTHER);
 		CHECK(r.info.error_code == NULL);
 		CHECK_STR(r.info.error_message, "no code");
-		result_free(&r);
+		oai_result_free(&r);
 	}
 
 	/* new token: expirationDate, no cursor or size; zero-padded dates */
@@ -1192,24 +778,24 @@ test_new_server_shapes(void)
 	CHECK(strstr(buf_str(&r.dump), "  unix=1789862399\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " proxy=ccsd\n report-no=R-1\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " category=cs.OS\n category=cs.DC\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* the empty final token, both spellings: the list is complete */
 	parse_str(OAI_OPEN "<ListRecords><resumptionToken/></ListRecords>" OAI_CLOSE, &r);
 	CHECK(r.info.has_token);
 	CHECK_STR(r.info.token, "");
-	result_free(&r);
+	oai_result_free(&r);
 	parse_str(OAI_OPEN "<ListRecords><resumptionToken completeListSize='5' cursor='5'>  </resumptionToken></ListRecords>" OAI_CLOSE, &r);
 	CHECK(r.info.has_token);
 	CHECK_STR(r.info.token, "");
 	CHECK_INT(r.info.token_cursor, 5);
-	result_free(&r);
+	oai_result_free(&r);
 	/* a bad number in an attribute is -1, not a failure */
 	parse_str(OAI_OPEN "<ListRecords><resumptionToken cursor='x1' completeListSize='-3'>t</resumptionToken></ListRecords>" OAI_CLOSE, &r);
 	CHECK_STATUS(r.status, OAI_OK);
 	CHECK_INT(r.info.token_cursor, -1);
 	CHECK_INT(r.info.token_complete_list_size, -1);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* deleted header (declared persistent; arXiv has never sent one) */
 	parse_str(OAI_OPEN "<GetRecord><record><header status='deleted'>"
@@ -1220,12 +806,12 @@ test_new_server_shapes(void)
 	CHECK(r.first.deleted);
 	CHECK_INT(r.first.format, OAI_FORMAT_NONE);
 	CHECK_STR(r.ids[0], "oai:arXiv.org:hep-th/9901001");
-	result_free(&r);
+	oai_result_free(&r);
 	/* status other than "deleted" is not deleted */
 	parse_str(OAI_OPEN "<GetRecord><record><header status='deletedX'><identifier>x</identifier>"
 			  "</header></record></GetRecord>" OAI_CLOSE, &r);
 	CHECK(!r.first.deleted);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* ListIdentifiers: each header is a record */
 	parse_str(OAI_OPEN "<ListIdentifiers>"
@@ -1238,7 +824,7 @@ test_new_server_shapes(void)
 	CHECK_STR(r.ids[1], "oai:arXiv.org:0704.0002");
 	CHECK(strstr(buf_str(&r.dump), "oai:arXiv.org:0704.0002\n datestamp=2008-12-13\n deleted=1\n format=none\n") != NULL);
 	CHECK_STR(r.info.token, "t");
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* ListSets of the new server: group:archive:SUBJ */
 	parse_str(OAI_OPEN "<ListSets>"
@@ -1251,7 +837,7 @@ test_new_server_shapes(void)
 	CHECK_STR(r.set_names[1], "Operating Systems");
 	CHECK(r.set_names[2] == NULL);
 	CHECK(strstr(buf_str(&r.dump), "set\n spec=cs:cs:OS\n name=Operating Systems\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* ListMetadataFormats parses; nothing is extracted */
 	parse_str(OAI_OPEN "<ListMetadataFormats><metadataFormat><metadataPrefix>arXivRaw</metadataPrefix>"
@@ -1259,7 +845,7 @@ test_new_server_shapes(void)
 	CHECK_STATUS(r.status, OAI_OK);
 	CHECK_INT(r.info.verb, OAI_VERB_LIST_METADATA_FORMATS);
 	CHECK_INT(r.nrecords + r.nsets, 0);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* a format the parser does not know: header only */
 	parse_str(OAI_OPEN "<ListRecords><record><header><identifier>i</identifier></header>"
@@ -1268,7 +854,7 @@ test_new_server_shapes(void)
 			  "</metadata></record></ListRecords>" OAI_CLOSE, &r);
 	CHECK_INT(r.first.format, OAI_FORMAT_OTHER);
 	CHECK(strstr(buf_str(&r.dump), "title") == NULL);
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 /* ---------- namespaces, decoding, details ---------- */
@@ -1292,7 +878,7 @@ test_namespaces_and_text(void)
 	CHECK(strstr(buf_str(&r.dump), " identifier=oai:arXiv.org:1234.5678\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " id=1234.5678\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), "   label=v3\n  number=3\n  unix=-\n   size=1kb\n  kb=1\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* same local names in a foreign namespace are ignored */
 	parse_str(OAI_OPEN "<ListRecords><record><header><identifier>i</identifier></header>"
@@ -1303,7 +889,7 @@ test_namespaces_and_text(void)
 	CHECK(strstr(buf_str(&r.dump), "wrong") == NULL);
 	/* a version without its attribute */
 	CHECK(strstr(buf_str(&r.dump), " version\n  number=0\n  unix=-\n  kb=-1\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* a root in the wrong namespace, or the OAI 1.1 one */
 	CHECK_STATUS(STATUS_OF("<OAI-PMH/>"), OAI_ERR_NOT_OAI);
@@ -1316,7 +902,7 @@ test_namespaces_and_text(void)
 			  "<title>  A &amp; B &lt;C&gt; &#233;&#x e9; </title>"
 			  "</arXivRaw></metadata></record></ListRecords>" OAI_CLOSE, &r);
 	CHECK_STATUS(r.status, OAI_ERR_XML); /* "&#x e9;" is malformed */
-	result_free(&r);
+	oai_result_free(&r);
 	parse_str(OAI_OPEN "<ListRecords><record><header><identifier>i</identifier></header>"
 			  "<metadata>" RAW_OPEN
 			  "<title>\n  A &amp; B &lt;C&gt; &#233;&#xe9; <![CDATA[x <y>]]>\tz\r\n </title>"
@@ -1339,7 +925,7 @@ test_namespaces_and_text(void)
 	CHECK_STR(r.info.token, "x&y");
 	CHECK_STR(r.info.token_expiration, "a&b");
 	CHECK(strstr(buf_str(&r.dump), "  unix=1175541522\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* first occurrence of a single-valued field wins; text of children kept */
 	parse_str(OAI_OPEN "<GetRecord><record><header><identifier>first</identifier>"
@@ -1350,7 +936,7 @@ test_namespaces_and_text(void)
 	CHECK(strstr(buf_str(&r.dump), " identifier=first\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " id=1\n") != NULL);
 	CHECK(strstr(buf_str(&r.dump), " title=a bold c\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 
 	/* the next record starts clean */
 	parse_str(OAI_OPEN "<ListRecords>"
@@ -1369,7 +955,7 @@ test_namespaces_and_text(void)
 		CHECK(second != NULL && strstr(second, "doi") == NULL &&
 			  strstr(second, "category") == NULL && strstr(second, "set=") == NULL);
 	}
-	result_free(&r);
+	oai_result_free(&r);
 }
 
 /* ---------- hostile input ---------- */
@@ -1422,7 +1008,7 @@ test_hostile(void)
 		OaiStatus	st = status_of(bad[i].doc, strlen(bad[i].doc));
 
 		if (st != bad[i].status)
-			fprintf(stdout, "  bad[%zu]: %s\n", i, status_name(st));
+			fprintf(stdout, "  bad[%zu]: %s\n", i, oai_status_name(st));
 		CHECK_STATUS(st, bad[i].status);
 	}
 	/* a NUL byte inside the document */
@@ -1448,7 +1034,7 @@ test_limits(void)
 	parse_str(doc.data, &r);
 	CHECK_STATUS(r.status, OAI_OK);
 	CHECK(strstr(buf_str(&r.dump), " title=deep\n") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 	buf_free(&doc);
 
 	buf_puts(&doc, OAI_OPEN);
@@ -1464,7 +1050,7 @@ test_limits(void)
 	parse_str(doc.data, &r);
 	CHECK_STATUS(r.status, OAI_ERR_LIMIT);
 	CHECK(strstr(r.errmsg, "text field") != NULL);
-	result_free(&r);
+	oai_result_free(&r);
 	buf_free(&doc);
 
 	/* just under 4 MiB is fine */
@@ -1486,7 +1072,7 @@ test_limits(void)
 	parse_str(doc.data, &r);
 	CHECK_STATUS(r.status, OAI_OK);
 	CHECK_INT(r.nversions[0], 10000);
-	result_free(&r);
+	oai_result_free(&r);
 	buf_free(&doc);
 
 	buf_puts(&doc, OAI_OPEN "<ListRecords><record><header>");
@@ -1506,7 +1092,7 @@ test_limits(void)
 	parse_str(doc.data, &r);
 	CHECK_STATUS(r.status, OAI_OK);
 	CHECK_INT(r.first.ncategories, 1000);
-	result_free(&r);
+	oai_result_free(&r);
 	buf_free(&doc);
 
 	/* many records in one page: memory is reused, not accumulated */
@@ -1515,7 +1101,7 @@ test_limits(void)
 	buf_puts(&doc, "</ListRecords>" OAI_CLOSE);
 	parse_str(doc.data, &r);
 	CHECK_INT(r.nrecords, 20000);
-	result_free(&r);
+	oai_result_free(&r);
 	buf_free(&doc);
 }
 
@@ -1534,7 +1120,7 @@ test_callback_and_lifecycle(void)
 		parse_doc_ex(f->data, f->len, 100, 2, &r);
 		CHECK_STATUS(r.status, OAI_ERR_CALLBACK);
 		CHECK_INT(r.nrecords, 2);
-		result_free(&r);
+		oai_result_free(&r);
 	}
 	f = fixture("22_");
 	if (f != NULL)
@@ -1542,7 +1128,7 @@ test_callback_and_lifecycle(void)
 		parse_doc_ex(f->data, f->len, 0, 3, &r);
 		CHECK_STATUS(r.status, OAI_ERR_CALLBACK);
 		CHECK_INT(r.nsets, 3);
-		result_free(&r);
+		oai_result_free(&r);
 	}
 
 	/* NULL callbacks: counted only */
@@ -1915,6 +1501,10 @@ test_dates(void)
 
 /* ---------- fuzz regressions ---------- */
 
+/*
+ * Inputs the fuzzer once crashed on or found a discrepancy with, put
+ * through the fuzzer's own checks and through 7-byte pieces.
+ */
 static void
 test_regressions(void)
 {
@@ -1937,15 +1527,8 @@ test_regressions(void)
 		CHECK(data != NULL);
 		if (data != NULL)
 		{
-			Result		whole;
-			Result		r;
-
-			parse_doc(data, len, 0, &whole);
-			parse_doc(data, len, 7, &r);
-			CHECK((whole.status != OAI_OK && r.status != OAI_OK) ||
-				  strcmp(buf_str(&whole.dump), buf_str(&r.dump)) == 0);
-			result_free(&r);
-			result_free(&whole);
+			CHECK(oai_fuzz_input(data, len));
+			CHECK(oai_check_input(data, len, CHUNK_FIXED(7), 0));
 		}
 		free(data);
 		buf_free(&path);
@@ -1972,8 +1555,8 @@ run_dump(const char *file)
 	parse_doc(data, len, 16384, &r);
 	fputs(buf_str(&r.dump), stdout);
 	if (r.status != OAI_OK)
-		fprintf(stderr, "test_oai: %s: %s\n", status_name(r.status), r.errmsg);
-	result_free(&r);
+		fprintf(stderr, "test_oai: %s: %s\n", oai_status_name(r.status), r.errmsg);
+	oai_result_free(&r);
 	free(data);
 	return r.status == OAI_OK ? 0 : 1;
 }

@@ -1,0 +1,191 @@
+/*-------------------------------------------------------------------------
+ *
+ * sax_common.c
+ *	  The libxml2 SAX2 push-parser setup shared by atom.c and oai.c.
+ *
+ * The input of both parsers is untrusted.  Entities are never substituted
+ * (no XML_PARSE_NOENT), nothing is fetched (XML_PARSE_NONET, no DTD
+ * loading), and libxml2's own size limits stay in force (no
+ * XML_PARSE_HUGE).  Each parser refuses any DOCTYPE from its
+ * internalSubset handler, which is what makes entity-expansion and
+ * external-entity attacks fail cleanly instead of merely slowly.
+ *
+ * libxml2's messages arrive through a structured handler installed on the
+ * parser's own context, never the process-wide one (the backend may use
+ * libxml2 for the xml type at the same time); the few that bypass it are
+ * caught around each call into libxml2 (see sax_parse_chunk).
+ *
+ * IDENTIFICATION
+ *	  src/sax_common.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sax_common.h"
+
+/*
+ * Create a push-parser context that sends its events to "handlers" with
+ * user_data as their context.  Returns NULL only when out of memory.
+ */
+xmlParserCtxtPtr
+sax_create_push_parser(const SaxHandlers *handlers, void *user_data)
+{
+	xmlSAXHandler sax;
+	xmlParserCtxtPtr ctxt;
+
+	/* libxml2 copies the handler into the context */
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = handlers->start_element;
+	sax.endElementNs = handlers->end_element;
+	sax.characters = handlers->characters;
+	sax.cdataBlock = handlers->characters;
+	sax.ignorableWhitespace = handlers->characters;
+	sax.internalSubset = handlers->internal_subset;
+	sax.entityDecl = handlers->entity_decl;
+	sax.serror = handlers->structured_error;
+
+	xmlInitParser();
+	ctxt = xmlCreatePushParserCtxt(&sax, user_data, NULL, 0, NULL);
+	if (ctxt == NULL)
+		return NULL;
+
+	/*
+	 * Only NONET: in particular neither NOENT (entity substitution) nor
+	 * DTDLOAD/DTDATTR, and not HUGE, so libxml2's own limits stay in force.
+	 */
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET);
+	return ctxt;
+}
+
+/* Drop trailing newlines and spaces, which libxml2's messages end with. */
+static void
+trim_message(char *msg)
+{
+	size_t		len = strlen(msg);
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+}
+
+/*
+ * libxml2 before 2.12 raises a few errors (input encoding conversion, I/O)
+ * without a parser context, so they bypass the structured handler and
+ * reach the thread's generic error handler, which prints to stderr: the
+ * server log, in a backend.  sax_parse_chunk routes them here instead, for
+ * the duration of each call into libxml2, and keeps the first line.
+ */
+static void generic_error(void *ctx, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+static void
+generic_error(void *ctx, const char *fmt,...)
+{
+	char	   *buf = (char *) ctx;
+	size_t		len = strlen(buf);
+	char	   *newline;
+	va_list		ap;
+
+	if (len + 1 >= SAX_ERRMSG_SIZE || memchr(buf, '\n', len))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, SAX_ERRMSG_SIZE - len, fmt, ap);
+	va_end(ap);
+	newline = strchr(buf, '\n');
+	if (newline != NULL)
+		newline[1] = '\0';
+}
+
+/*
+ * Pass one piece to libxml2 and return its verdict.  When that is not
+ * XML_ERR_OK, errmsg says why in case the structured handler did not: the
+ * first line of a context-less error, else libxml2's code.
+ */
+int
+sax_parse_chunk(xmlParserCtxtPtr ctxt, const char *data, int len,
+				int terminate, char *errmsg, size_t errmsg_size)
+{
+	xmlGenericErrorFunc saved_handler = xmlGenericError;
+	void	   *saved_context = xmlGenericErrorContext;
+	char		generic_msg[SAX_ERRMSG_SIZE];
+	int			rc;
+
+	/* nothing in between can longjmp, so the handler is always restored */
+	generic_msg[0] = '\0';
+	xmlSetGenericErrorFunc(generic_msg, generic_error);
+	rc = xmlParseChunk(ctxt, data, len, terminate);
+	xmlSetGenericErrorFunc(saved_context, saved_handler);
+
+	if (rc != XML_ERR_OK)
+	{
+		trim_message(generic_msg);
+		if (generic_msg[0] != '\0')
+			snprintf(errmsg, errmsg_size, "%s", generic_msg);
+		else
+			snprintf(errmsg, errmsg_size,
+					 "XML parse error (libxml2 code %d)", rc);
+	}
+	return rc;
+}
+
+/*
+ * Turn what libxml2 passed to a structured error handler into
+ * "line N: message".  Returns false for a warning, which the parsers
+ * ignore; they keep the first error as their status.
+ */
+bool
+sax_error_message(SAX_XMLERROR_CONST xmlError *error, char *buf, size_t size)
+{
+	char		msg[SAX_ERRMSG_SIZE];
+
+	if (error == NULL || error->level < XML_ERR_ERROR)
+		return false;
+
+	snprintf(msg, sizeof(msg), "%s",
+			 error->message ? error->message : "unknown XML error");
+	trim_message(msg);
+	snprintf(buf, size, "line %d: %s", error->line, msg);
+	return true;
+}
+
+/*
+ * Find an unqualified attribute by local name in SAX2's attribute array
+ * (five pointers per attribute: localname, prefix, URI, value, end).
+ */
+bool
+sax_find_attribute(int nb_attributes, const xmlChar **attributes,
+				   const char *name, const xmlChar **value, const xmlChar **end)
+{
+	int			i;
+
+	for (i = 0; i < nb_attributes; i++)
+	{
+		const xmlChar **a = attributes + i * 5;
+
+		if (a[2] == NULL && strcmp((const char *) a[0], name) == 0)
+		{
+			*value = a[3];
+			*end = a[4];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Whether a DOCTYPE names an HTML document.  It is how the "Access Denied"
+ * pages of proxies and CDNs begin, so the parsers report it as "not a
+ * feed" rather than as a forbidden DOCTYPE: the more useful diagnosis.
+ */
+bool
+sax_is_html_doctype(const xmlChar *name)
+{
+	const char *n = (const char *) name;
+
+	return n != NULL && (n[0] == 'h' || n[0] == 'H') &&
+		(n[1] == 't' || n[1] == 'T') && (n[2] == 'm' || n[2] == 'M') &&
+		(n[3] == 'l' || n[3] == 'L') && n[4] == '\0';
+}
