@@ -152,6 +152,8 @@ typedef struct ArxivOptions
 /* option.c */
 extern void arxiv_get_options(Oid foreigntableid, ArxivOptions *opts);
 extern ArxivField arxiv_field_by_name(const char *name);
+extern const char *arxiv_column_field_name(Oid foreigntableid,
+										   Form_pg_attribute attr);
 extern ArxivField *arxiv_column_fields(Oid foreigntableid, TupleDesc tupdesc);
 extern ArxivSource arxiv_table_source(Oid foreigntableid);
 

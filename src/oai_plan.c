@@ -98,20 +98,11 @@ oai_column_fields(Oid foreigntableid, TupleDesc tupdesc)
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-		const char *fieldname = NameStr(attr->attname);
-		ListCell   *lc;
 
 		fields[i] = OF_NONE;
 		if (attr->attisdropped)
 			continue;
-		foreach(lc, GetForeignColumnOptions(foreigntableid, i + 1))
-		{
-			DefElem    *def = (DefElem *) lfirst(lc);
-
-			if (strcmp(def->defname, "field") == 0)
-				fieldname = defGetString(def);
-		}
-		fields[i] = oai_field_by_name(fieldname);
+		fields[i] = oai_field_by_name(arxiv_column_field_name(foreigntableid, attr));
 		if (fields[i] == OF_NONE)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
@@ -583,6 +584,52 @@ arxiv_get_options(Oid foreigntableid, ArxivOptions *opts)
 }
 
 /*
+ * The field a column holds: its "field" option, or else its name.  The one
+ * map of columns to fields: the scans use it (arxiv_column_fields,
+ * oai_column_fields), and so does the cache SQL (column_field()).
+ */
+const char *
+arxiv_column_field_name(Oid foreigntableid, Form_pg_attribute attr)
+{
+	const char *fieldname = NameStr(attr->attname);
+	ListCell   *lc;
+
+	foreach(lc, GetForeignColumnOptions(foreigntableid, attr->attnum))
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "field") == 0)
+			fieldname = defGetString(def);
+	}
+	return fieldname;
+}
+
+PG_FUNCTION_INFO_V1(arxiv_fdw_column_field);
+
+/*
+ * column_field(foreign_table, attnum): arxiv_column_field_name for SQL;
+ * NULL for a dropped or missing column.
+ */
+Datum
+arxiv_fdw_column_field(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	AttrNumber	attnum = PG_GETARG_INT16(1);
+	HeapTuple	tuple;
+	const char *name = NULL;
+
+	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tuple))
+		PG_RETURN_NULL();
+	if (!((Form_pg_attribute) GETSTRUCT(tuple))->attisdropped && attnum > 0)
+		name = arxiv_column_field_name(relid, (Form_pg_attribute) GETSTRUCT(tuple));
+	ReleaseSysCache(tuple);
+	if (name == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(name));
+}
+
+/*
  * Map each attribute of the foreign table to an arXiv field, by its "field"
  * option or else its name.  Unknown columns are an error: returning NULLs
  * for a misspelt column would hide the mistake.
@@ -595,20 +642,11 @@ arxiv_column_fields(Oid foreigntableid, TupleDesc tupdesc)
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-		const char *fieldname = NameStr(attr->attname);
-		ListCell   *lc;
 
 		fields[i] = AF_NONE;
 		if (attr->attisdropped)
 			continue;
-		foreach(lc, GetForeignColumnOptions(foreigntableid, i + 1))
-		{
-			DefElem    *def = (DefElem *) lfirst(lc);
-
-			if (strcmp(def->defname, "field") == 0)
-				fieldname = defGetString(def);
-		}
-		fields[i] = arxiv_field_by_name(fieldname);
+		fields[i] = arxiv_field_by_name(arxiv_column_field_name(foreigntableid, attr));
 		if (fields[i] == AF_NONE)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),

@@ -122,8 +122,16 @@ CREATE VIEW visible_caches WITH (security_barrier) AS
      WHERE pg_catalog.pg_has_role(r.relowner, 'USAGE');
 GRANT SELECT ON visible_caches TO PUBLIC;
 
+-- The field a column of a foreign table holds, as the scans map it (its
+-- "field" option, else its name): see arxiv_column_field_name().
+CREATE FUNCTION column_field(foreign_table regclass, attnum smallint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'arxiv_fdw_column_field'
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+
 -- The columns of a foreign table of arxiv_fdw and the arXiv field each maps
--- to (its "field" option, else its name), in column order.
+-- to, in column order.
 CREATE FUNCTION foreign_table_fields(foreign_table regclass)
 RETURNS TABLE(attname name, field text, attnum smallint, typid oid,
               coldef text)
@@ -131,8 +139,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT a.attname,
-           coalesce((SELECT substr(o, 7) FROM unnest(a.attfdwoptions) o
-                     WHERE o LIKE 'field=%' LIMIT 1), a.attname::text),
+           @extschema@.column_field(foreign_table, a.attnum),
            a.attnum, a.atttypid,
            format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ||
            coalesce((SELECT format(' COLLATE %I.%I', n.nspname, co.collname)
