@@ -50,6 +50,25 @@
 /* GET URLs longer than this send the parameters as a POST form instead */
 #define ARXIV_MAX_GET_URL 2000
 
+/*
+ * The dates that bound arXiv's data, in one place:
+ *
+ * - arXiv's first paper came after 1991-07-01: a submittedDate range that
+ *   starts before that day and ends after next year restricts nothing.
+ * - The open ends of a submittedDate range as sent (submittedDate:[... TO
+ *   ...], YYYYMMDDHHMM): before and after every paper.
+ * - OAI-PMH: no record has a datestamp before 2005-09-16 (papers unchanged
+ *   since carry that day), and arXiv refuses an earlier "from".
+ */
+#define ARXIV_FIRST_YEAR		1991
+#define ARXIV_FIRST_MONTH		7
+#define ARXIV_FIRST_DAY			1
+#define ARXIV_QUERY_OPEN_LOW	"198001010000"
+#define ARXIV_QUERY_OPEN_HIGH	"999912312359"
+#define OAI_EARLIEST_YEAR		2005
+#define OAI_EARLIEST_MONTH		9
+#define OAI_EARLIEST_DAY		16
+
 /* The arXiv fields a foreign table column can map to. */
 typedef enum ArxivField
 {

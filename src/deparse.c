@@ -117,10 +117,6 @@ typedef enum DateOp
 #define LEAF_EXTRA(node) intVal(list_nth(node, 4))
 #define LEAF_TYPE(node)	 ((Oid) intVal(list_nth(node, 5)))
 
-/* earliest and latest dates pushed; arXiv began in 1991 */
-#define MIN_DATE "198001010000"
-#define MAX_DATE "999912312359"
-
 static void *
 palloc_cb(void *arg, size_t size)
 {
@@ -1590,17 +1586,18 @@ arxiv_format_minute(int64 minutes, char *buf)
 
 	if (timestamp2tm(minutes * USECS_PER_MINUTE, NULL, &tm, &fsec, NULL, NULL) != 0 ||
 		tm.tm_year > 9999)
-		strcpy(buf, MAX_DATE);
+		strcpy(buf, ARXIV_QUERY_OPEN_HIGH);
 	else if (tm.tm_year < 1980)
-		strcpy(buf, MIN_DATE);
+		strcpy(buf, ARXIV_QUERY_OPEN_LOW);
 	else
 		snprintf(buf, 13, "%04d%02d%02d%02d%02d", tm.tm_year, tm.tm_mon,
 				 tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
-/* 1991-07-01 (before arXiv's first paper), in minutes since 2000 */
+/* the day before arXiv's first paper, in minutes since 2000 */
 #define ARXIV_EPOCH_MINUTE \
-	((int64) (POSTGRES_EPOCH_JDATE - 2448439) * -MINS_PER_HOUR * HOURS_PER_DAY)
+	((int64) (date2j(ARXIV_FIRST_YEAR, ARXIV_FIRST_MONTH, ARXIV_FIRST_DAY) - \
+			  POSTGRES_EPOCH_JDATE) * MINS_PER_HOUR * HOURS_PER_DAY)
 
 /*
  * The submittedDate range.  One from before arXiv began to beyond next year
@@ -1620,8 +1617,8 @@ build_date_range(BuildContext *bc, DateRange *range)
 	if ((!range->has_lo || range->lo < ARXIV_EPOCH_MINUTE) &&
 		(!range->has_hi || range->hi > next_year))
 		return aq_true(bc->arena, false);
-	strcpy(lo, MIN_DATE);
-	strcpy(hi, MAX_DATE);
+	strcpy(lo, ARXIV_QUERY_OPEN_LOW);
+	strcpy(hi, ARXIV_QUERY_OPEN_HIGH);
 	if (range->has_lo)
 		arxiv_format_minute(range->lo, lo);
 	if (range->has_hi)

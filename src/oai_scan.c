@@ -50,10 +50,6 @@
 #include "arxiv_id.h"
 #include "oai.h"
 
-/* the earliest datestamp arXiv has; earlier "from" dates are refused */
-#define OAI_FLOOR_YEAR		2005
-#define OAI_FLOOR_MONTH		9
-#define OAI_FLOOR_DAY		16
 /* rejected resumption tokens a list may restart after, in a row */
 #define OAI_MAX_RESTARTS	3
 /* ListSets changes when arXiv adds a category: a day is fresh enough */
@@ -192,7 +188,7 @@ typedef struct OaiScanState
 static DateADT
 floor_date(void)
 {
-	return date2j(OAI_FLOOR_YEAR, OAI_FLOOR_MONTH, OAI_FLOOR_DAY) -
+	return date2j(OAI_EARLIEST_YEAR, OAI_EARLIEST_MONTH, OAI_EARLIEST_DAY) -
 		POSTGRES_EPOCH_JDATE;
 }
 
