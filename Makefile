@@ -16,7 +16,8 @@ OBJS = \
 	src/option.o \
 	src/query.o \
 	src/ratelimit.o \
-	src/sax_common.o
+	src/sax_common.o \
+	src/stats.o
 
 EXTENSION = arxiv_fdw
 # the install script is built from its parts, one per area

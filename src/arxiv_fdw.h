@@ -8,7 +8,8 @@
  *	  deparse.c	  which quals go to arXiv, and building the request
  *	  http.c	  libcurl: timeouts, interrupts, retries' transport side
  *	  ratelimit.c the cluster-wide request spacing per host
- *	  cache.c	  the response cache and usage statistics
+ *	  cache.c	  the response cache and learned estimates
+ *	  stats.c	  usage statistics, and arxiv_fdw's data-directory folder
  *	  convert.c	  Atom entries to Datums
  *	  arxiv_fdw.c handler, planner and executor callbacks (Atom API)
  *	  oai_plan.c  OAI-PMH tables: columns, conditions, planning, IMPORT
@@ -341,7 +342,7 @@ extern double arxiv_backoff_seconds(double request_interval, int attempt,
 extern double arxiv_ratelimit_acquire(const char *key, double interval);
 extern void arxiv_ratelimit_release(void);
 
-/* cache.c */
+/* stats.c */
 typedef struct ArxivCounters
 {
 	int64		requests;		/* HTTP requests made */
@@ -357,6 +358,10 @@ typedef struct ArxivCounters
 	double		rate_limit_wait;	/* seconds */
 } ArxivCounters;
 
+extern bool arxiv_make_data_dir(const char *subdir, bool missing_ok);
+extern void arxiv_stats_add(const ArxivCounters *delta);
+
+/* cache.c */
 typedef struct ArxivCacheReader ArxivCacheReader;
 typedef struct ArxivCacheWriter ArxivCacheWriter;
 typedef enum ArxivReplayStatus
@@ -368,8 +373,6 @@ typedef enum ArxivReplayStatus
 } ArxivReplayStatus;
 
 extern void arxiv_cache_init(void);
-extern bool arxiv_make_data_dir(const char *subdir, bool missing_ok);
-extern void arxiv_stats_add(const ArxivCounters *delta);
 extern ArxivCacheReader *arxiv_cache_open(MemoryContext cxt, Oid role,
 										  const char *key, double ttl);
 extern ArxivReplayStatus arxiv_cache_replay(ArxivCacheReader *r, const char *url,
