@@ -1090,7 +1090,7 @@ judge_attempt(OaiScanState *ss, ArxivHttpResult *hr, AttemptResult *ar)
 {
 	ar->retry_after = hr->retry_after;
 	if (hr->too_large)
-		return attempt_result(ar, ATTEMPT_FAIL, ERRCODE_FDW_REPLY_HANDLE,
+		return attempt_result(ar, ATTEMPT_FAIL, ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
 							  psprintf("The response is larger than max_response_bytes (" INT64_FORMAT ").",
 									   ss->opts.max_response_bytes));
 	if (hr->transport_error)
@@ -1115,7 +1115,7 @@ judge_attempt(OaiScanState *ss, ArxivHttpResult *hr, AttemptResult *ar)
 	if (ss->parse_status != OAI_OK)
 	{
 		ar->delta.errors_parse = 1;
-		return attempt_result(ar, ATTEMPT_RETRY, ERRCODE_FDW_REPLY_HANDLE,
+		return attempt_result(ar, ATTEMPT_RETRY, ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
 							  hr->bytes == 0 ? "The response body is empty."
 							  : not_oai_reason(ss->parse_status));
 	}

@@ -222,7 +222,7 @@ option_number(const ArxivOptionDef *def, const char *value)
 		ok = parse_real_value(value, &d);
 	if (!ok || d < def->min || d > def->max)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"", def->name, value),
 				 def->kind == OPT_INT
 				 ? errdetail("The value must be a decimal integer between %.0f and %.0f.",
@@ -238,7 +238,7 @@ validate_url(const char *name, const char *value)
 	if (pg_strncasecmp(value, "http://", 7) != 0 &&
 		pg_strncasecmp(value, "https://", 8) != 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"",
 						name, arxiv_url_redact(value)),
 				 errdetail("Only http:// and https:// URLs are allowed."),
@@ -248,7 +248,7 @@ validate_url(const char *name, const char *value)
 	{
 		if ((unsigned char) *p <= ' ' || *p == '?' || *p == '#' || *p == '\\')
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
 							name, arxiv_url_redact(value)),
 					 errdetail("The URL must not contain spaces, control characters, backslashes, a query string or a fragment.")));
@@ -258,7 +258,7 @@ validate_url(const char *name, const char *value)
 
 		if (!arxiv_url_key(value, key, sizeof(key)))
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
 							name, arxiv_url_redact(value)),
 					 errdetail("libcurl cannot parse the URL.")));
@@ -277,7 +277,7 @@ validate_query(const char *value)
 
 	if (aq_raw(arxiv_aq_arena(), value, &why) == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"query\": \"%s\"", value),
 				 errdetail("The arXiv query is not usable: %s.", why),
 				 errhint("Write a query in arXiv's search_query syntax, such as \"cat:cs.OS AND ti:kernel\".")));
@@ -289,7 +289,7 @@ validate_string(const ArxivOptionDef *def, const char *value)
 	for (const char *p = value; *p; p++)
 		if ((unsigned char) *p < ' ' || (unsigned char) *p == 0x7f)
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\"", def->name),
 					 errdetail("Control characters are not allowed.")));
 }
@@ -308,7 +308,7 @@ source_by_name(const char *value)
 		if (strcmp(source_names[i], value) == 0)
 			return (ArxivSource) i;
 	ereport(ERROR,
-			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for option \"source\": \"%s\"", value),
 			 errhint("Valid values are \"api\" (arXiv's search API), \"oai_papers\" and \"oai_versions\" (its OAI-PMH interface).")));
 	return SOURCE_API;			/* keep the compiler quiet */
@@ -346,7 +346,7 @@ check_option_value(const ArxivOptionDef *def, DefElem *elem)
 			if (arxiv_field_by_name(value) == AF_NONE &&
 				oai_field_by_name(value) == OF_NONE)
 				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"field\": \"%s\"",
 								value),
 						 errhint("Use one of the columns of the tables created by IMPORT FOREIGN SCHEMA arxiv or arxiv_oai.")));
@@ -416,7 +416,7 @@ check_arxiv_interval(List *options)
 					  interval) < ARXIV_MIN_REQUEST_INTERVAL &&
 		(arxiv_url_is_arxiv(base_url) || (oai_url && arxiv_url_is_arxiv(oai_url))))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"request_interval\": \"%s\"",
 						interval),
 				 errdetail("arXiv allows one request every %g seconds; smaller intervals are only for hosts other than arXiv.",
