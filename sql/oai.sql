@@ -104,6 +104,19 @@ SELECT c, (SELECT count(*) FROM oai_papers p WHERE p.category = c AND datestamp 
   FROM (VALUES ('cs.OS'), ('cs.DC')) v(c) ORDER BY c;
 \! python3 test/mock/mockctl reset
 
+-- genuine arXiv responses (test/fixtures/oai-pmh), served by the mock as
+-- they were recorded: every column as arXiv sent it
+\! python3 test/mock/mockctl fault "{\"kind\": \"status\", \"status\": 200, \"match\": \"verb=GetRecord\", \"body\": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' test/fixtures/oai-pmh/04_old2015_GetRecord_arXivRaw_1302.2146_mikesaelim.xml)}"
+\x on
+SELECT * FROM oai_papers WHERE id = '1302.2146';
+\x off
+\! python3 test/mock/mockctl fault "{\"kind\": \"status\", \"status\": 200, \"match\": \"verb=GetRecord\", \"body\": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' test/fixtures/oai-pmh/04_old2015_GetRecord_arXivRaw_1302.2146_mikesaelim.xml)}"
+SELECT * FROM oai_versions WHERE id = '1302.2146' ORDER BY version;
+\! python3 test/mock/mockctl fault "{\"kind\": \"status\", \"status\": 200, \"match\": \"verb=GetRecord\", \"body\": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' test/fixtures/oai-pmh/25_old2014_GetRecord_arXivRaw_0804.2273_peerlibrary.xml)}"
+SELECT id, datestamp, authors, categories, license, published, version, withdrawn
+  FROM oai_papers WHERE id = '0804.2273';
+\! python3 test/mock/mockctl reset
+
 -- a table declaring its own types: values go through the types' input
 CREATE FOREIGN TABLE my_oai (
   id varchar(12), datestamp text, version bigint, withdrawn text, paper_title text OPTIONS (field 'title')
