@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# arxiv_fdw performance benchmark (GitHub issue 6):
+# arxiv_fdw performance benchmark (GitHub issues 6 and 13):
 #
 #	bash test/bench/run.sh
 #
 # Sets up its own scratch PostgreSQL 15 cluster and mock arXiv API (through
 # test/lib/env.sh, on ports of its own so that it neither disturbs nor is
 # disturbed by the test suite's cluster and mock), builds the standalone
-# parser benchmark, runs the five measurements of test/bench/bench.py and
+# parser benchmark, runs the six measurements of test/bench/bench.py and
 # prints a Markdown report, also written to test/bench/results-latest.md.
 # Idempotent: the benchmark database is dropped and recreated each run.
-# About 5 minutes.
+# About 7 minutes.
 #
 # Environment: BENCH_ARXIV_WORK (default /tmp/arxiv_fdw_bench), BENCH_PGPORT
 # (54361), BENCH_MOCK_PORT (18161), BENCH_REPLAY_PORT (18162); BENCH_KEEP=1
-# leaves the cluster and the mock running afterwards.
+# leaves the cluster and the mock running afterwards; BENCH_PARTS="6" runs
+# only the parts listed (1-6; see bench.py).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -70,8 +71,9 @@ trap cleanup EXIT
 log "building the parser benchmark"
 # shellcheck disable=SC2046
 cc -O2 -Wall -Wextra -Werror -I"$ARXIV_TOP/src" $(xml2-config --cflags) \
-	-o "$BENCH_PARSE_BIN" "$BENCH_DIR/parse_bench.c" "$ARXIV_TOP/src/atom.c" "$ARXIV_TOP/src/sax_common.c" \
-	"$ARXIV_TOP/src/arxiv_id.c" $(xml2-config --libs)
+	-o "$BENCH_PARSE_BIN" "$BENCH_DIR/parse_bench.c" "$ARXIV_TOP/src/atom.c" \
+	"$ARXIV_TOP/src/oai.c" "$ARXIV_TOP/src/sax_common.c" "$ARXIV_TOP/src/arxiv_id.c" \
+	$(xml2-config --libs)
 
 # the corpus as the mock started it
 python3 "$ARXIV_TOP/test/mock/mockctl" reset
