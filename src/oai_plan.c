@@ -25,6 +25,7 @@
 
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -38,6 +39,7 @@
 #include "optimizer/restrictinfo.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/typcache.h"
@@ -324,37 +326,42 @@ report_harvest_all(Oid relid)
 			 errhint("Add a condition such as category = 'cs.OS' or datestamp >= '2026-01-01'; datestamp >= '2005-09-16' asks for every paper.")));
 }
 
-/* Rows a harvest is expected to return, from its constant conditions. */
+/*
+ * Rows a harvest is expected to return: papers modified a day, times the
+ * days of the datestamp window (values the planner can estimate, such as
+ * current_date - 7, count), a share of that per category, or ids.
+ */
 static double
-estimate_rows(OaiPlanState *ps)
+estimate_rows(PlannerInfo *root, OaiPlanState *ps)
 {
-	int			ncats = count_conds(ps->conds, OC_CATEGORY);
-	int			nids = count_conds(ps->conds, OC_ID);
-	double		lo = -1;
-	double		hi = -1;
+	DateADT		first = date2j(OAI_EARLIEST_YEAR, OAI_EARLIEST_MONTH,
+							   OAI_EARLIEST_DAY) - POSTGRES_EPOCH_JDATE;
+	DateADT		today = GetCurrentTransactionStartTimestamp() / USECS_PER_DAY;
+	DateADT		lo = first;
+	DateADT		hi = today;
 	double		rows;
 	ListCell   *lc;
 
+	if (count_conds(ps->conds, OC_ID) > 0)
+		return 10.0;
 	foreach(lc, ps->conds)
 	{
 		OaiCond    *c = lfirst(lc);
-		Const	   *k = (Const *) c->value;
+		Const	   *k = (Const *) estimate_expression_value(root, (Node *) c->value);
+		DateADT		d;
 
 		if (c->kind != OC_DATESTAMP || !IsA(k, Const) || k->constisnull)
 			continue;
+		d = DatumGetDateADT(k->constvalue);
+		if (DATE_NOT_FINITE(d))
+			continue;
 		if (c->arg != BTLessStrategyNumber && c->arg != BTLessEqualStrategyNumber)
-			lo = Max(lo, (double) DatumGetDateADT(k->constvalue));
+			lo = Max(lo, d);
 		if (c->arg != BTGreaterStrategyNumber && c->arg != BTGreaterEqualStrategyNumber)
-			hi = hi < 0 ? DatumGetDateADT(k->constvalue) : Min(hi, (double) DatumGetDateADT(k->constvalue));
+			hi = Min(hi, d);
 	}
-	if (nids > 0)
-		return 10.0;
-	rows = OAI_ALL_PAPERS;
-	if (lo >= 0 && hi >= lo)
-		rows = (hi - lo + 1) * OAI_PAPERS_PER_DAY;
-	else if (lo >= 0)
-		rows = Min(rows, 365.0 * OAI_PAPERS_PER_DAY);
-	if (ncats > 0)
+	rows = Min(OAI_ALL_PAPERS, (double) (Max(hi - lo, 0) + 1) * OAI_PAPERS_PER_DAY);
+	if (count_conds(ps->conds, OC_CATEGORY) > 0)
 		rows *= OAI_CATEGORY_SHARE;
 	return Max(rows, 1);
 }
@@ -383,7 +390,7 @@ oaiGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	}
 	baserel->fdw_private = ps;
 
-	rows = estimate_rows(ps);
+	rows = estimate_rows(root, ps);
 	baserel->tuples = rows;
 	baserel->rows = clamp_row_est(rows *
 								  clauselist_selectivity(root, baserel->baserestrictinfo,

@@ -70,7 +70,7 @@ typedef struct OaiListing
 /* The rows one record gave on the current page. */
 typedef struct PageRecord
 {
-	uint64		key;			/* packed id, see id_key */
+	uint32		key;			/* packed id, see id_key */
 	bool		has_key;
 	int			first;			/* index of its first tuple */
 	int			ntuples;
@@ -95,25 +95,23 @@ typedef struct OaiColumn
 	int32		declared_typmod;
 } OaiColumn;
 
-/* The ids a scan returned, packed in 64 bits each (see id_key). */
-#define SH_PREFIX		idset
-#define SH_ELEMENT_TYPE IdSetEntry
-#define SH_KEY_TYPE		uint64
-#define SH_KEY			key
-#define SH_HASH_KEY(tb, key) murmurhash32((uint32) ((key) ^ ((key) >> 32)))
-#define SH_EQUAL(tb, a, b) ((a) == (b))
-#define SH_SCOPE		static inline
-#define SH_DECLARE
-#define SH_DEFINE
-
-typedef struct IdSetEntry
+/*
+ * The ids a scan has returned, packed in 32 bits each (id_key), in one
+ * sorted array: 4 bytes an id, so that 100 pages of 1300 records keep half
+ * a megabyte, less than one page, and a harvest of all of arXiv (some 3
+ * million papers) 12 MB.  Each page's new ids are merged in at once
+ * (dedupe_page), so no hash table's slack is paid for.
+ */
+typedef struct IdSet
 {
-	uint64		key;
-	char		status;
-} IdSetEntry;
+	uint32	   *keys;
+	int64		n;
+	int64		cap;
+} IdSet;
 
-#include "common/hashfn.h"
-#include "lib/simplehash.h"
+/* old-style archives that can be packed (7 bits of the key) */
+#define ID_MAX_ARCHIVES		128
+#define ID_OLD_STYLE_FLAG	UINT64CONST(0x80000000)
 
 typedef struct OaiScanState
 {
@@ -140,7 +138,7 @@ typedef struct OaiScanState
 	List	   *listings;		/* OaiListing, harvested in order */
 	int			next_listing;
 	List	   *packed_archives;	/* old-style id prefixes, see id_key */
-	idset_hash *seen;
+	IdSet		seen;			/* in harvest_cxt */
 
 	/* the list being harvested */
 	OaiListing *cur;
@@ -778,25 +776,25 @@ category_filter(OaiScanState *ss, const OaiRecord *r, const char **value)
 }
 
 /*
- * The id in 64 bits, exactly: new-style YYMM.NNNNN as its digits; old-style
- * archive/YYMMNNN as (1 << 62) | archive index << 24 | YYMMNNN, with the
- * archive (and subject class) interned in packed_archives.  False for an id
- * outside the grammar, which is then never de-duplicated.
+ * The id in 32 bits, exactly: new-style YYMM.NNNNN as YYMM * 100000 +
+ * NNNNN (below 2^30); old-style archive/YYMMNNN as a flag bit, the
+ * archive's index in packed_archives (7 bits) and YYMMNNN (24 bits).
+ * False for an id outside the grammar or beyond 128 archives (there are
+ * some 40), which is then never de-duplicated.
  */
 static bool
-id_key(OaiScanState *ss, const char *id, uint64 *key)
+id_key(OaiScanState *ss, const char *id, uint32 *key)
 {
 	const char *slash = strchr(id, '/');
 	ListCell   *lc;
 	int			index = 0;
-	char	   *prefix;
 	MemoryContext old;
 
 	if (arxiv_id_scan(id) != strlen(id))
 		return false;
 	if (slash == NULL)
 	{
-		*key = strtoull(id, NULL, 10) * 100000 + strtoull(id + 5, NULL, 10);
+		*key = (uint32) (strtoul(id, NULL, 10) * 100000 + strtoul(id + 5, NULL, 10));
 		return true;
 	}
 	foreach(lc, ss->packed_archives)
@@ -806,15 +804,17 @@ id_key(OaiScanState *ss, const char *id, uint64 *key)
 			break;
 		index++;
 	}
+	if (index >= ID_MAX_ARCHIVES)
+		return false;
 	if (lc == NULL)
 	{
 		old = MemoryContextSwitchTo(ss->harvest_cxt);
-		prefix = pnstrdup(id, slash - id);
-		ss->packed_archives = lappend(ss->packed_archives, prefix);
+		ss->packed_archives = lappend(ss->packed_archives,
+									  pnstrdup(id, slash - id));
 		MemoryContextSwitchTo(old);
 	}
-	*key = (UINT64CONST(1) << 62) | ((uint64) index << 24) |
-		strtoull(slash + 1, NULL, 10);
+	*key = (uint32) (ID_OLD_STYLE_FLAG | ((uint64) index << 24) |
+					 strtoul(slash + 1, NULL, 10));
 	return true;
 }
 
@@ -1328,25 +1328,100 @@ restart_listing(OaiScanState *ss, const OaiResponseInfo *info, const char *url)
 	ss->token = NULL;
 }
 
-/* Drop the page's records already returned, and remember the new ids. */
+static bool
+idset_contains(const IdSet *set, uint32 key)
+{
+	int64		lo = 0,
+				hi = set->n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (set->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < set->n && set->keys[lo] == key;
+}
+
+/* Merge m sorted keys, none in the set, into it (from the end: no copy). */
+static void
+idset_merge(IdSet *set, const uint32 *add, int64 m, MemoryContext cxt)
+{
+	int64		i = set->n - 1,
+				j = m - 1,
+				k = set->n + m - 1;
+
+	if (set->n + m > set->cap)
+	{
+		set->cap = Max(set->n + m, set->cap + set->cap / 2);
+		set->keys = set->keys
+			? repalloc_huge(set->keys, sizeof(uint32) * set->cap)
+			: MemoryContextAllocHuge(cxt, sizeof(uint32) * set->cap);
+	}
+	while (j >= 0)
+	{
+		if (i >= 0 && set->keys[i] > add[j])
+			set->keys[k--] = set->keys[i--];
+		else
+			set->keys[k--] = add[j--];
+	}
+	set->n += m;
+}
+
+typedef struct KeyIndex
+{
+	uint32		key;
+	int			index;
+} KeyIndex;
+
+static int
+key_index_cmp(const void *a, const void *b)
+{
+	const KeyIndex *x = a;
+	const KeyIndex *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * Drop the page's records already returned (by an earlier page, or earlier
+ * on this one), and add the new ids to the set.
+ */
 static void
 dedupe_page(OaiScanState *ss)
 {
+	KeyIndex   *pairs = MemoryContextAlloc(ss->page_cxt, sizeof(KeyIndex) * Max(ss->nrecs, 1));
+	uint32	   *fresh = MemoryContextAlloc(ss->page_cxt, sizeof(uint32) * Max(ss->nrecs, 1));
+	int			m = 0;
+	int			nfresh = 0;
+
 	for (int i = 0; i < ss->nrecs; i++)
 	{
-		PageRecord *pr = &ss->recs[i];
-		bool		found = false;
-
-		ss->last_datestamp = Max(ss->last_datestamp, pr->datestamp);
-		if (!pr->has_key)
-			continue;
-		idset_insert(ss->seen, pr->key, &found);
-		if (found)
+		ss->last_datestamp = Max(ss->last_datestamp, ss->recs[i].datestamp);
+		if (ss->recs[i].has_key)
 		{
-			ss->duplicates++;
-			pr->ntuples = 0;
+			pairs[m].key = ss->recs[i].key;
+			pairs[m++].index = i;
 		}
 	}
+	qsort(pairs, m, sizeof(KeyIndex), key_index_cmp);
+	for (int j = 0; j < m; j++)
+	{
+		if ((j > 0 && pairs[j].key == pairs[j - 1].key) ||
+			idset_contains(&ss->seen, pairs[j].key))
+		{
+			ss->duplicates++;
+			ss->recs[pairs[j].index].ntuples = 0;
+		}
+		else
+			fresh[nfresh++] = pairs[j].key;
+	}
+	idset_merge(&ss->seen, fresh, nfresh, ss->harvest_cxt);
 }
 
 static void
@@ -1415,7 +1490,6 @@ start_harvest(ForeignScanState *node, OaiScanState *ss)
 	if (ss->http == NULL)
 		ss->http = arxiv_http_create(ss->scan_cxt, &ss->opts);
 	plan_listings(node, ss, &w);
-	ss->seen = idset_create(ss->harvest_cxt, 1024, NULL);
 	MemoryContextSwitchTo(old);
 	ss->started = true;
 	if (ss->listings == NIL)
@@ -1551,7 +1625,7 @@ oaiReScanForeignScan(ForeignScanState *node)
 	ss->started = ss->eof = false;
 	ss->requirements = ss->listings = ss->packed_archives = NIL;
 	ss->next_listing = 0;
-	ss->seen = NULL;
+	memset(&ss->seen, 0, sizeof(ss->seen));
 	ss->cur = NULL;
 	ss->token = NULL;
 	ss->tuples = NULL;
