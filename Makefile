@@ -9,6 +9,7 @@ OBJS = \
 	src/cache_owner.o \
 	src/convert.o \
 	src/deparse.o \
+	src/fetch.o \
 	src/http.o \
 	src/oai.o \
 	src/oai_plan.o \

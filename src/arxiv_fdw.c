@@ -79,7 +79,7 @@ bool		arxiv_progress = false;
  * it exists to see what changed since the last look; scans that write what
  * they read ignore cached responses anyway (see scan_fresh_only).
  */
-static bool arxiv_response_cache = true;
+bool		arxiv_response_cache = true;
 
 void		_PG_init(void);
 
@@ -253,15 +253,12 @@ typedef struct ArxivScanState
 	int64		emitted;		/* rows returned, for LIMIT */
 	ArxivRequest req;
 	bool		req_valid;
-	bool		total_learned;	/* this request's totalResults is stored */
 	const char *sort_by;		/* arXiv's sortBy, NULL for id lists */
 	const char *sort_order;
 	ArxivConverter *conv;
-	ArxivHttp  *http;
-	char		host[300];		/* rate-limit key, see arxiv_url_key */
 	int			natts;
 	MemoryContext scan_cxt;		/* request, HTTP client: the whole scan */
-	MemoryContext page_cxt;		/* rows of the current page */
+	ArxivFetch	fetch;			/* its requests; rows in fetch.page_cxt */
 
 	/* paging */
 	bool		started;
@@ -286,37 +283,21 @@ typedef struct ArxivScanState
 	int			maxrows;
 	int			next_row;
 	TimestampTz last_published;
-
-	/* the response being parsed */
-	AtomParser *parser;
-	AtomStatus	parse_status;
-	bool		sink_failed;
 	bool		stop_seen;		/* a row past the "updated" bound */
-	/* the response cache: a scan replays one listing or fetches it all */
-	Oid			role;			/* whose cache: the role checked for the table */
-	bool		fresh_only;		/* never replay (scan_fresh_only) */
-	bool		has_filter;		/* the plan checks conditions on our rows */
-	bool		cache_decided;	/* replay or fetch, chosen at the first page */
-	ArxivCacheReader *cache_reader; /* the listing being replayed, or NULL */
-	ArxivCacheWriter *cache_writer; /* the listing being cached, or NULL */
-	bool		replayed;		/* a page of this listing came from the cache */
-	struct BodyChunk *body;		/* a transfer's body, parsed after it */
-	struct BodyChunk *body_last;
-	bool		body_oom;		/* a chunk could not be kept */
-	MemoryContext body_cxt;		/* the chunks; reset once parsed */
-	ErrorData  *entry_error;
-	const char *entry_id;		/* for the error context */
-	MemoryContextCallback parser_cleanup;
+	List	   *tail_before;	/* tail before the page, for its retry */
 
-	/* for EXPLAIN ANALYZE */
-	long		requests;
-	long		entries;
-	long		retries;
-	long		cache_hits;
-	int64		bytes;
-	double		waited;
+	/* the response cache: a scan replays one listing or fetches it all */
+	bool		has_filter;		/* the plan checks conditions on our rows */
+
+	/* for EXPLAIN ANALYZE: kept across ReScan */
+	ArxivFetchStats stats;
 	char	   *feed_title;	/* arXiv's echo of the query, for EXPLAIN */
 } ArxivScanState;
+
+static void scan_begin_page(void *arg);
+static void scan_entry(void *arg, const AtomEntry *entry);
+static void scan_page_failed(void *arg);
+static char *listing_key(void *arg, const char *url, const char *postfields);
 
 PG_FUNCTION_INFO_V1(arxiv_fdw_handler);
 
@@ -1239,15 +1220,6 @@ contains_exec_param_walker(Node *node, void *context)
 	return expression_tree_walker(node, contains_exec_param_walker, context);
 }
 
-static void
-free_parser(void *arg)
-{
-	ArxivScanState *ss = (ArxivScanState *) arg;
-
-	atom_parser_free(ss->parser);
-	ss->parser = NULL;
-}
-
 /*
  * The converter from entries to scan tuples.  A table scan produces the
  * table's columns the query uses; an UPPER_LIMIT scan the columns of its
@@ -1334,6 +1306,26 @@ scan_fresh_only(EState *estate)
 		 (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE));
 }
 
+/*
+ * The scan's requests (fetch.c): with its options, as its role, into its
+ * statistics, and its entries to the scan's sink.  A listing starts in
+ * scan_cxt, again at each compute_request.
+ */
+static void
+setup_fetch(ForeignScanState *node, ArxivScanState *ss)
+{
+	ss->fetch.opts = &ss->opts;
+	ss->fetch.role = scan_role(node);
+	ss->fetch.fresh_only = scan_fresh_only(node->ss.ps.state);
+	ss->fetch.stats = &ss->stats;
+	ss->fetch.sink.begin_page = scan_begin_page;
+	ss->fetch.sink.entry = scan_entry;
+	ss->fetch.sink.page_failed = scan_page_failed;
+	ss->fetch.sink.listing_key = listing_key;
+	ss->fetch.sink.arg = ss;
+	arxiv_fetch_reset(&ss->fetch, ss->scan_cxt);
+}
+
 static void
 arxivBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -1387,17 +1379,12 @@ arxivBeginForeignScan(ForeignScanState *node, int eflags)
 									  (PlanState *) node);
 	}
 	setup_converter(node, ss, list_nth(priv, FSP_NEEDED_ATTRS));
-	(void) arxiv_url_key(ss->opts.base_url, ss->host, sizeof(ss->host));
-	ss->role = scan_role(node);
-	ss->fresh_only = scan_fresh_only(estate);
 	ss->has_filter = fsplan->scan.plan.qual != NIL;
 
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "arxiv_fdw scan",
 										 ALLOCSET_DEFAULT_SIZES);
-	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt,
-										 "arxiv_fdw page",
-										 ALLOCSET_DEFAULT_SIZES);
+	setup_fetch(node, ss);
 }
 
 /* The sortBy arXiv is asked for; see README ("Order of rows"). */
@@ -1595,6 +1582,61 @@ passes_rechecks(ForeignScanState *node, ArxivScanState *ss,
 	return true;
 }
 
+/*
+ * How much of the scan state reset_scan forgets.  Each level includes the
+ * ones above it: a new request starts a new listing at its first page.
+ */
+typedef enum ScanReset
+{
+	RESET_PAGE,					/* an attempt at a page starts */
+	RESET_CURSOR,				/* ReScan: back to the listing's start */
+	RESET_REQUEST				/* compute_request: a new request */
+} ScanReset;
+
+/*
+ * The one reset of the scan state.  The three callers used to reset
+ * overlapping sets of fields; what differs between them is kept:
+ *
+ *	RESET_PAGE (start_page in fetch.c, through the sink): the rows of the
+ *	last attempt, which page_cxt took with it; only those, since a retried
+ *	page continues the same cursor.
+ *
+ *	RESET_CURSOR (ReScan): also where the scan is in its listing.  The
+ *	request itself is kept until the next Iterate rebuilds it (EXPLAIN and
+ *	EndForeignScan may still read it); the statistics are kept for EXPLAIN
+ *	ANALYZE.
+ *
+ *	RESET_REQUEST (compute_request): also everything in scan_cxt: the
+ *	previous request, the page-id sets, and the listing's fetch state (HTTP
+ *	client, cache files, parser), whose pointers would dangle.
+ */
+static void
+reset_scan(ArxivScanState *ss, ScanReset level)
+{
+	if (level >= RESET_REQUEST)
+	{
+		MemoryContextReset(ss->scan_cxt);
+		ss->prev_ids = NULL;
+		ss->ids_cxt[0] = ss->ids_cxt[1] = NULL;
+		arxiv_fetch_reset(&ss->fetch, ss->scan_cxt);
+	}
+	if (level >= RESET_CURSOR)
+	{
+		/* parameters may have changed: recompute the request on next fetch */
+		ss->started = false;
+		ss->eof = false;
+		ss->next_start = ss->total = ss->returned = 0;
+		ss->id_batch = 0;
+		ss->window_query = NULL;
+		ss->has_window_bound = false;
+		ss->tail = ss->skip = NIL;
+	}
+	ss->rows = NULL;
+	ss->nrows = ss->maxrows = ss->next_row = 0;
+	ss->stop_seen = false;
+	ss->cur_ids = NULL;			/* its context is reset when re-created */
+}
+
 /* Evaluate the value expressions and build the request, in scan_cxt. */
 static void
 compute_request(ForeignScanState *node, ArxivScanState *ss)
@@ -1605,18 +1647,7 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	int			i = 0;
 	bool	   *exact;
 
-	MemoryContextReset(ss->scan_cxt);
-	ss->http = NULL;
-	ss->parser = NULL;
-	ss->prev_ids = ss->cur_ids = NULL;
-	ss->ids_cxt[0] = ss->ids_cxt[1] = NULL;
-	ss->total_learned = false;
-	ss->cache_decided = false;	/* their files went with scan_cxt */
-	ss->cache_reader = NULL;
-	ss->cache_writer = NULL;
-	ss->replayed = false;
-	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
-										 ALLOCSET_DEFAULT_SIZES);
+	reset_scan(ss, RESET_REQUEST);
 	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
 	foreach(lc, ss->exprstates)
 	{
@@ -1644,14 +1675,6 @@ compute_request(ForeignScanState *node, ArxivScanState *ss)
 	if (!ss->req.impossible && ss->req.search_query == NULL &&
 		ss->req.ids == NIL)
 		report_fetch_all(ss->relid, true);
-}
-
-static void
-entry_error_context(void *arg)
-{
-	ArxivScanState *ss = (ArxivScanState *) arg;
-
-	errcontext("arXiv entry \"%s\"", ss->entry_id ? ss->entry_id : "?");
 }
 
 /* Whether an entry is past the "updated" bound of a lastUpdatedDate scan. */
@@ -1770,247 +1793,53 @@ note_page_id(ArxivScanState *ss, const AtomEntry *entry)
 }
 
 /*
- * Parser callback: convert one entry to a row of the page.  Runs inside
- * libxml2 inside libcurl, so it must not longjmp: an ERROR is caught, kept,
- * and rethrown once control is back in our code.
+ * The sink's entry callback: convert one entry to a row of the page (in
+ * page_cxt; fetch.c keeps what this throws until the transfer is over).
  */
-static int
-on_entry(void *arg, const AtomEntry *entry)
+static void
+scan_entry(void *arg, const AtomEntry *entry)
 {
 	ArxivScanState *ss = (ArxivScanState *) arg;
-	MemoryContext oldcxt = MemoryContextSwitchTo(ss->page_cxt);
-	ErrorContextCallback errcallback;
-	volatile bool failed = false;
 
-	errcallback.callback = entry_error_context;
-	errcallback.arg = ss;
-	errcallback.previous = error_context_stack;
-	PG_TRY();
+	if (ss->stop_seen || past_updated_bound(ss, entry))
+		ss->stop_seen = true;
+	else if (ss->conv == NULL)
+		;						/* a count: rows are not wanted */
+	else if (note_page_id(ss, entry) && note_window_row(ss, entry))
 	{
-		error_context_stack = &errcallback;
-		ss->entry_id = entry->id_url;
-		if (ss->stop_seen || past_updated_bound(ss, entry))
-			ss->stop_seen = true;
-		else if (ss->conv == NULL)
-			;					/* an estimate probe: rows are not wanted */
-		else if (note_page_id(ss, entry) && note_window_row(ss, entry))
+		ArxivRow   *row;
+
+		if (ss->nrows == ss->maxrows)
 		{
-			ArxivRow   *row;
-
-			if (ss->nrows == ss->maxrows)
-			{
-				ss->maxrows = Max(ss->maxrows * 2, 64);
-				ss->rows = ss->rows ? repalloc(ss->rows, sizeof(ArxivRow) * ss->maxrows)
-					: palloc(sizeof(ArxivRow) * ss->maxrows);
-			}
-			row = &ss->rows[ss->nrows];
-			row->values = palloc(sizeof(Datum) * ss->natts);
-			row->nulls = palloc(sizeof(bool) * ss->natts);
-			arxiv_entry_to_values(ss->conv, entry, row->values, row->nulls);
-			ss->nrows++;
+			ss->maxrows = Max(ss->maxrows * 2, 64);
+			ss->rows = ss->rows ? repalloc(ss->rows, sizeof(ArxivRow) * ss->maxrows)
+				: palloc(sizeof(ArxivRow) * ss->maxrows);
 		}
+		row = &ss->rows[ss->nrows];
+		row->values = palloc(sizeof(Datum) * ss->natts);
+		row->nulls = palloc(sizeof(bool) * ss->natts);
+		arxiv_entry_to_values(ss->conv, entry, row->values, row->nulls);
+		ss->nrows++;
 	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(ss->scan_cxt);
-		ss->entry_error = CopyErrorData();
-		FlushErrorState();
-		failed = true;
-	}
-	PG_END_TRY();
-	error_context_stack = errcallback.previous;
-	MemoryContextSwitchTo(oldcxt);
-	return failed ? 1 : 0;
 }
 
-static size_t
-parse_sink(void *arg, const char *data, size_t len)
+/* The sink's begin_page callback: an attempt at a page starts. */
+static void
+scan_begin_page(void *arg)
 {
 	ArxivScanState *ss = (ArxivScanState *) arg;
 
-	arxiv_cache_write(ss->cache_writer, data, len);
-	if (ss->parse_status != ATOM_OK)
-		return 0;
-	ss->parse_status = atom_parser_feed(ss->parser, data, len);
-	if (ss->parse_status != ATOM_OK)
-	{
-		ss->sink_failed = true;
-		return 0;
-	}
-	return len;
+	reset_scan(ss, RESET_PAGE);
+	ss->tail_before = list_copy(ss->tail);
 }
 
-/* what one attempt at a page came to */
-typedef enum FetchOutcome
-{
-	FETCH_OK,
-	FETCH_RETRY,
-	FETCH_FAIL
-} FetchOutcome;
-
-/* which counter a failed attempt goes to */
-typedef enum FetchErrorKind
-{
-	FE_NONE,
-	FE_HTTP,
-	FE_TRANSPORT,
-	FE_PARSE,
-	FE_ARXIV,
-	FE_EMPTY,
-	FE_OTHER
-} FetchErrorKind;
-
-typedef struct FetchResult
-{
-	FetchOutcome outcome;
-	FetchErrorKind kind;
-	int			sqlstate;
-	char	   *message;
-	double		retry_after;
-} FetchResult;
-
-static FetchOutcome fetch_result(FetchResult *fr, FetchOutcome outcome,
-								 FetchErrorKind kind, int sqlstate,
-								 const char *fmt,...) pg_attribute_printf(5, 6);
-
-static FetchOutcome
-fetch_result(FetchResult *fr, FetchOutcome outcome, FetchErrorKind kind,
-			 int sqlstate, const char *fmt,...)
-{
-	va_list		args;
-	char		buf[1024];
-
-	va_start(args, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, args);
-	va_end(args);
-	fr->outcome = outcome;
-	fr->kind = kind;
-	fr->sqlstate = sqlstate;
-	fr->message = pstrdup(buf);
-	return outcome;
-}
-
-/*
- * What a body that is not an Atom feed is, for messages.  Never its text:
- * base_url may point at a service whose replies the user must not read, and
- * libxml2's messages quote names from the document.
- */
-static const char *
-not_atom_reason(AtomStatus status)
-{
-	switch (status)
-	{
-		case ATOM_ERR_XML:
-			return "not well-formed XML";
-		case ATOM_ERR_NOT_ATOM:
-			return "XML that is not an Atom feed";
-		case ATOM_ERR_FORBIDDEN:
-			return "XML with a DOCTYPE";
-		case ATOM_ERR_LIMIT:
-			return "a feed beyond the parser's size limits";
-		case ATOM_ERR_OOM:
-			return "too large for the memory available";
-		default:
-			return "not an Atom feed";
-	}
-}
-
-/* Judge a completed transfer and its parse; see arxiv-api.md's failures. */
-static FetchOutcome
-judge_response(ArxivScanState *ss, ArxivHttpResult *hr, FetchResult *fr)
-{
-	const AtomFeedInfo *info = atom_parser_info(ss->parser);
-	AtomStatus	status = ss->parse_status;
-
-	if (ss->entry_error)
-		ReThrowError(ss->entry_error);
-	if (hr->too_large)
-		return fetch_result(fr, FETCH_FAIL, FE_OTHER, ERRCODE_FDW_ERROR,
-							"response larger than max_response_bytes (" INT64_FORMAT ")",
-							ss->opts.max_response_bytes);
-	if (!hr->transport_error && status == ATOM_OK)
-		status = atom_parser_finish(ss->parser);
-	if (status == ATOM_OK && info->is_error)
-		return fetch_result(fr, FETCH_FAIL, FE_ARXIV, ERRCODE_FDW_ERROR,
-							"arXiv API error (HTTP %ld): %s", hr->status,
-							info->error_message ? info->error_message : "(no message)");
-	if (hr->transport_error && !ss->sink_failed)
-		return fetch_result(fr, FETCH_RETRY, FE_TRANSPORT,
-							ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-							"%s", hr->error);
-	if (hr->status == 429 || hr->status >= 500 || hr->status == 403)
-	{
-		fr->retry_after = hr->retry_after;
-		return fetch_result(fr, FETCH_RETRY, FE_HTTP, ERRCODE_FDW_ERROR,
-							"HTTP status %ld", hr->status);
-	}
-	if (hr->status != 200)
-		return fetch_result(fr, FETCH_FAIL, FE_HTTP, ERRCODE_FDW_ERROR,
-							"HTTP status %ld", hr->status);
-	if (status != ATOM_OK && hr->bytes == 0)
-		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response body is empty");
-	if (status != ATOM_OK)
-		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response is not a valid Atom feed: %s (HTTP status %ld, Content-Type \"%s\", " INT64_FORMAT " bytes)",
-							not_atom_reason(status), hr->status,
-							hr->content_type[0] ? hr->content_type : "none",
-							hr->bytes);
-	if (info->total_results < 0)
-		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response has no opensearch:totalResults");
-	if (info->nentries == 0 && info->total_results > ss->next_start)
-		return fetch_result(fr, FETCH_RETRY, FE_EMPTY, ERRCODE_FDW_ERROR,
-							"empty page at start %ld of %ld results",
-							ss->next_start, info->total_results);
-	fr->outcome = FETCH_OK;
-	return FETCH_OK;
-}
-
-/* Reset the page and start a parser whose cleanup is tied to page_cxt. */
+/* The sink's page_failed callback: the retry will see these rows again. */
 static void
-start_page(ArxivScanState *ss)
+scan_page_failed(void *arg)
 {
-	MemoryContextReset(ss->page_cxt);
-	ss->rows = NULL;
-	ss->nrows = ss->maxrows = ss->next_row = 0;
-	ss->entry_error = NULL;
-	ss->sink_failed = false;
-	ss->stop_seen = false;
-	ss->cur_ids = NULL;			/* its context is reset when re-created */
-	ss->body = ss->body_last = NULL;
-	ss->body_oom = false;
-	ss->parse_status = ATOM_OK;
-	ss->parser = atom_parser_create(on_entry, ss);
-	if (ss->parser == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory creating the Atom parser")));
-	ss->parser_cleanup.func = free_parser;
-	ss->parser_cleanup.arg = ss;
-	MemoryContextRegisterResetCallback(ss->page_cxt, &ss->parser_cleanup);
-}
+	ArxivScanState *ss = (ArxivScanState *) arg;
 
-/* Count an attempt in this session's and the cluster's statistics. */
-static void
-count_attempt(ArxivScanState *ss, FetchResult *fr, bool network,
-			  int64 bytes, double waited, bool retry)
-{
-	ArxivCounters delta = {0};
-
-	delta.requests = network ? 1 : 0;
-	delta.cache_hits = network ? 0 : 1;
-	delta.bytes = bytes;
-	delta.rate_limit_wait = waited;
-	delta.retries = retry ? 1 : 0;
-	if (fr->outcome == FETCH_OK)
-		delta.entries = atom_parser_info(ss->parser)->nentries;
-	delta.errors_http = fr->kind == FE_HTTP;
-	delta.errors_transport = fr->kind == FE_TRANSPORT;
-	delta.errors_parse = fr->kind == FE_PARSE;
-	delta.errors_arxiv = fr->kind == FE_ARXIV;
-	delta.errors_empty = fr->kind == FE_EMPTY;
-	arxiv_stats_add(&delta);
+	ss->tail = ss->tail_before;
 }
 
 /*
@@ -2018,11 +1847,12 @@ count_attempt(ArxivScanState *ss, FetchResult *fr, bool network,
  * key of its listing in the response cache (with the role).  A scan that
  * replays a listing written under the same key asks for exactly the pages
  * the writer asked for, in the same order, and stops where the writer
- * stopped (see finish_listing).
+ * stopped (see arxiv_fetch_finish_listing).  The sink's listing_key.
  */
 static char *
-listing_key(ArxivScanState *ss, const char *url, const char *postfields)
+listing_key(void *arg, const char *url, const char *postfields)
 {
+	ArxivScanState *ss = (ArxivScanState *) arg;
 	StringInfoData key;
 	ListCell   *lc;
 
@@ -2045,241 +1875,6 @@ listing_key(ArxivScanState *ss, const char *url, const char *postfields)
 	return key.data;
 }
 
-/*
- * At the scan's first page: replay a cached listing of it, if a fresh one
- * exists and the scan may; otherwise fetch every page and cache them as a
- * new listing.  Both live in scan_cxt, reset when the scan restarts.
- */
-static void
-decide_cache(ArxivScanState *ss, const char *url, const char *postfields)
-{
-	MemoryContext oldcxt;
-	char	   *key;
-
-	ss->cache_decided = true;
-	if (ss->opts.cache_ttl <= 0)
-		return;
-	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
-	key = listing_key(ss, url, postfields);
-	if (arxiv_response_cache && !ss->fresh_only)
-		ss->cache_reader = arxiv_cache_open(ss->scan_cxt, ss->role, key,
-											ss->opts.cache_ttl);
-	if (ss->cache_reader == NULL)
-		ss->cache_writer = arxiv_cache_begin(ss->scan_cxt, ss->role, key,
-											 ss->opts.cache_ttl);
-	pfree(key);
-	MemoryContextSwitchTo(oldcxt);
-}
-
-/*
- * The scan will ask for no more pages: keep the listing it fetched.  Only
- * then, so that a replay never runs out of pages and has to continue with
- * fresh ones (a listing captured at another time).
- */
-static void
-finish_listing(ArxivScanState *ss)
-{
-	arxiv_cache_commit(ss->cache_writer);
-	ss->cache_writer = NULL;
-}
-
-/*
- * Answer the page from the listing being replayed.  At the first page, a
- * listing that does not answer it is dropped and the scan fetches every
- * page itself; later, it cannot be (the earlier pages came from the
- * listing), so the scan fails instead, and the listing is removed.
- */
-static bool
-fetch_from_cache(ArxivScanState *ss, const char *url, const char *postfields,
-				 FetchResult *fr)
-{
-	ArxivHttpResult hr;
-	List	   *tail_before = list_copy(ss->tail);
-	ArxivReplayStatus status;
-	bool		first = !ss->replayed;
-
-	memset(&hr, 0, sizeof(hr));
-	hr.retry_after = -1;
-	start_page(ss);
-	status = arxiv_cache_replay(ss->cache_reader, url, postfields,
-								ss->opts.max_response_bytes, parse_sink, ss,
-								&hr.bytes);
-	hr.status = 200;
-	hr.too_large = status == REPLAY_TOO_LARGE;
-	if (status == REPLAY_OK && judge_response(ss, &hr, fr) == FETCH_OK)
-	{
-		ss->cache_hits++;
-		ss->replayed = true;
-		count_attempt(ss, fr, false, 0, 0, false);
-		return true;
-	}
-	ss->tail = tail_before;
-	if (!first)
-	{
-		if (status != REPLAY_TOO_LARGE)
-			arxiv_cache_discard(ss->cache_reader);
-		ereport(ERROR,
-				(errcode(status == REPLAY_TOO_LARGE ? ERRCODE_FDW_ERROR
-						 : ERRCODE_DATA_CORRUPTED),
-				 status == REPLAY_TOO_LARGE
-				 ? errmsg("cached response larger than max_response_bytes (" INT64_FORMAT ")",
-						  ss->opts.max_response_bytes)
-				 : errmsg("cached arXiv listing does not answer request %s", url),
-				 errdetail("The earlier pages of this scan came from the response cache; a fresh page would not continue the same listing."),
-				 errhint("Run the query again: the cached listing was removed, or set \"arxiv_fdw.response_cache\" to off.")));
-	}
-	/* nothing came from it yet: fetch every page fresh, and cache them */
-	ss->cache_reader = NULL;
-	ss->cache_writer = arxiv_cache_begin(ss->scan_cxt, ss->role,
-										 listing_key(ss, url, postfields),
-										 ss->opts.cache_ttl);
-	memset(fr, 0, sizeof(*fr));
-	fr->retry_after = -1;
-	return false;
-}
-
-/*
- * Remember the totalResults of a search for later plans (learned
- * estimates, kept like responses for cache_ttl), once per scan: every page
- * of it says the same.  Not for id lists, whose size the planner knows,
- * nor for window continuations, which are not the search the planner sees.
- */
-static void
-learn_total(ArxivScanState *ss)
-{
-	if (ss->total_learned || ss->opts.cache_ttl <= 0 ||
-		ss->req.search_query == NULL || ss->req.ids != NIL ||
-		ss->window_query != NULL)
-		return;
-	arxiv_learned_store(ss->role, ss->opts.base_url, ss->req.search_query,
-						atom_parser_info(ss->parser)->total_results);
-	ss->total_learned = true;
-}
-
-/* one piece of a response body, as libcurl delivered it */
-typedef struct BodyChunk
-{
-	struct BodyChunk *next;
-	size_t		len;
-	char		data[FLEXIBLE_ARRAY_MEMBER];
-} BodyChunk;
-
-/*
- * The sink of a network transfer: keep the body for parsing once the host
- * is released.  Runs inside libcurl, so it must not throw: a chunk that
- * cannot be allocated stops the transfer and is reported afterwards.
- */
-static size_t
-buffer_sink(void *arg, const char *data, size_t len)
-{
-	ArxivScanState *ss = (ArxivScanState *) arg;
-	BodyChunk  *chunk;
-
-	chunk = MemoryContextAllocExtended(ss->body_cxt,
-									   offsetof(BodyChunk, data) + len,
-									   MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE);
-	if (chunk == NULL)
-	{
-		ss->body_oom = true;
-		return 0;
-	}
-	chunk->next = NULL;
-	chunk->len = len;
-	memcpy(chunk->data, data, len);
-	if (ss->body_last)
-		ss->body_last->next = chunk;
-	else
-		ss->body = chunk;
-	ss->body_last = chunk;
-	return len;
-}
-
-/* Parse (and cache) the kept body, then free it. */
-static void
-parse_body(ArxivScanState *ss)
-{
-	for (BodyChunk *c = ss->body; c != NULL; c = c->next)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (parse_sink(ss, c->data, c->len) != c->len)
-			break;
-	}
-	ss->body = ss->body_last = NULL;
-	MemoryContextReset(ss->body_cxt);
-}
-
-/*
- * One attempt at a page: wait for our turn, transfer, release the host,
- * then parse, convert and judge.  Nothing user-defined (domain checks,
- * input functions of the columns' types) runs while the host is held.
- */
-static FetchOutcome
-fetch_attempt(ArxivScanState *ss, const char *url, const char *postfields,
-			  FetchResult *fr, int attempt)
-{
-	ArxivHttpResult hr;
-	List	   *tail_before = list_copy(ss->tail);
-	double		waited = 0;
-
-	if (!ss->cache_decided)
-		decide_cache(ss, url, postfields);
-	if (ss->cache_reader != NULL && fetch_from_cache(ss, url, postfields, fr))
-		return FETCH_OK;
-
-	start_page(ss);
-	if (ss->http == NULL)
-		ss->http = arxiv_http_create(ss->scan_cxt, &ss->opts);
-	if (ss->body_cxt == NULL)
-		ss->body_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw body",
-											 ALLOCSET_DEFAULT_SIZES);
-	arxiv_cache_page_begin(ss->cache_writer, url, postfields);
-
-	PG_TRY();
-	{
-		waited = arxiv_ratelimit_acquire(ss->host, ss->opts.request_interval);
-		arxiv_http_perform(ss->http, url, postfields, buffer_sink, ss, &hr);
-	}
-	PG_FINALLY();
-	{
-		arxiv_ratelimit_release();
-	}
-	PG_END_TRY();
-
-	if (ss->body_oom)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory receiving an arXiv response of " INT64_FORMAT " bytes",
-						hr.bytes)));
-	if (!hr.transport_error && !hr.too_large)
-		parse_body(ss);
-	else
-	{
-		ss->body = ss->body_last = NULL;
-		MemoryContextReset(ss->body_cxt);
-	}
-
-	ss->requests++;
-	ss->waited += waited;
-	ss->bytes += hr.bytes;
-	if (judge_response(ss, &hr, fr) == FETCH_OK)
-	{
-		arxiv_cache_page_end(ss->cache_writer, true);
-		learn_total(ss);
-	}
-	else
-	{
-		arxiv_cache_page_end(ss->cache_writer, false);
-		ss->tail = tail_before;	/* the retry will see these rows again */
-	}
-	count_attempt(ss, fr, true, hr.bytes, waited, attempt > 0);
-	return fr->outcome;
-}
-
-/*
- * use_remote_estimate: ask arXiv for the number of results with one
- * max_results=1 request (answered from the response cache when fresh).
- * Only when every pushed value is a constant; -1 when unknown.
- */
 /*
  * The request of the pushed conditions at plan time, when every value is a
  * constant.
@@ -2328,61 +1923,85 @@ learned_estimate(ArxivPlanState *ps)
 	return total;
 }
 
-static double
-remote_estimate(ArxivPlanState *ps)
+/* what remote_estimate's probe needs */
+typedef struct EstimateProbe
 {
-	ArxivScanState *ss = palloc0(sizeof(ArxivScanState));
-	char	   *postfields;
-	char	   *url;
-	FetchResult fr;
-	double		result;
+	ArxivPlanState *ps;
+	ArxivRequest req;
+} EstimateProbe;
 
-	if (!plan_time_request(ps, &ss->req))
-		return -1;
-	if (ss->req.impossible)
-		return 0;
-	if (ss->req.ids != NIL)
-		return list_length(ss->req.ids);
+/*
+ * The key of a probe's listing in the response cache: the one listing_key
+ * (scan.c) gave the probe when it ran as a scan without rows (probe 1), so
+ * that probes cached before still answer.
+ */
+static char *
+estimate_listing_key(void *arg, const char *url, const char *postfields)
+{
+	EstimateProbe *probe = (EstimateProbe *) arg;
+	StringInfoData key;
 
-	ss->opts = ps->opts;
-	ss->role = ps->role;
-	ss->scan_cxt = AllocSetContextCreate(CurrentMemoryContext, "arxiv_fdw estimate",
-										 ALLOCSET_DEFAULT_SIZES);
-	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt, "arxiv_fdw page",
-										 ALLOCSET_DEFAULT_SIZES);
-	ss->fetch_limit = -1;
-	(void) arxiv_url_key(ss->opts.base_url, ss->host, sizeof(ss->host));
-	url = arxiv_request_url(ss->opts.base_url, ss->req.search_query, NIL,
-							NULL, NULL, 0, 1, &postfields);
-	memset(&fr, 0, sizeof(fr));
-	if (fetch_attempt(ss, url, postfields, &fr, 0) == FETCH_OK)
-	{
-		result = atom_parser_info(ss->parser)->total_results;
-		finish_listing(ss);		/* a probe is one page */
-	}
-	else
-		result = -1;
-	MemoryContextDelete(ss->scan_cxt);
-	return result;
+	initStringInfo(&key);
+	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
+	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
+					 (int) UPPER_NONE, probe->ps->opts.page_size, -1L, 1, 0);
+	if (probe->req.has_updated_lo)
+		appendStringInfo(&key, "updated >= " INT64_FORMAT "\n",
+						 (int64) probe->req.updated_lo);
+	if (probe->req.has_updated_hi)
+		appendStringInfo(&key, "updated <= " INT64_FORMAT "\n",
+						 (int64) probe->req.updated_hi);
+	return key.data;
 }
 
 /*
- * Retry backoff: the request interval doubled per attempt, with up to a
- * quarter more at random so that sessions failing together do not retry in
- * step; at least what Retry-After asked for, at most two minutes.
+ * use_remote_estimate: ask arXiv for the number of results with one
+ * max_results=1 request (answered from the response cache when fresh),
+ * fetched like a scan's page but with no rows wanted and no retry.  Only
+ * when every pushed value is a constant; -1 when unknown.
  */
-static void
-report_fetch_failure(FetchResult *fr, const char *url, int attempts)
+static double
+remote_estimate(ArxivPlanState *ps)
 {
-	ereport(ERROR,
-			(errcode(fr->sqlstate),
-			 errmsg("could not fetch results from arXiv: %s", fr->message),
-			 errdetail_plural("Request %s failed after %d attempt.",
-							  "Request %s failed after %d attempts.",
-							  attempts, arxiv_url_redact(url), attempts),
-			 fr->outcome == FETCH_RETRY
-			 ? errhint("arXiv may be busy; try again later, or raise the server option \"max_retries\".")
-			 : 0));
+	EstimateProbe probe;
+	ArxivFetch	f;
+	ArxivFetchStats stats;
+	MemoryContext cxt;
+	const AtomFeedInfo *info;
+	char	   *postfields;
+	char	   *url;
+	double		result = -1;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.ps = ps;
+	if (!plan_time_request(ps, &probe.req))
+		return -1;
+	if (probe.req.impossible)
+		return 0;
+	if (probe.req.ids != NIL)
+		return list_length(probe.req.ids);
+
+	memset(&f, 0, sizeof(f));
+	memset(&stats, 0, sizeof(stats));
+	f.opts = &ps->opts;
+	f.role = ps->role;
+	f.stats = &stats;
+	f.learn_query = probe.req.search_query;
+	f.sink.listing_key = estimate_listing_key;
+	f.sink.arg = &probe;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "arxiv_fdw estimate",
+								ALLOCSET_DEFAULT_SIZES);
+	arxiv_fetch_reset(&f, cxt);
+	url = arxiv_request_url(ps->opts.base_url, probe.req.search_query, NIL,
+							NULL, NULL, 0, 1, &postfields);
+	info = arxiv_fetch_page(&f, url, postfields, 0, 0, true);
+	if (info != NULL)
+	{
+		result = info->total_results;
+		arxiv_fetch_finish_listing(&f); /* a probe is one page */
+	}
+	MemoryContextDelete(cxt);
+	return result;
 }
 
 /*
@@ -2493,7 +2112,6 @@ fetch_next_page(ArxivScanState *ss)
 	int			max_results;
 	char	   *postfields;
 	char	   *url;
-	FetchResult fr;
 	const AtomFeedInfo *info;
 
 	CHECK_FOR_INTERRUPTS();
@@ -2503,22 +2121,13 @@ fetch_next_page(ArxivScanState *ss)
 		return;
 	}
 	url = next_page_url(ss, &postfields, &max_results);
-	for (int attempt = 0;; attempt++)
-	{
-		memset(&fr, 0, sizeof(fr));
-		fr.retry_after = -1;
-		if (fetch_attempt(ss, url, postfields, &fr, attempt) == FETCH_OK)
-			break;
-		if (fr.outcome == FETCH_FAIL || attempt >= ss->opts.max_retries)
-			report_fetch_failure(&fr, url, attempt + 1);
-		ss->retries++;
-		arxiv_interruptible_sleep(arxiv_backoff_seconds(ss->opts.request_interval, attempt, fr.retry_after));
-	}
-
-	info = atom_parser_info(ss->parser);
+	/* id lists and window continuations are not the planner's search */
+	ss->fetch.learn_query = ss->req.ids == NIL && ss->window_query == NULL
+		? ss->req.search_query : NULL;
+	info = arxiv_fetch_page(&ss->fetch, url, postfields, ss->next_start,
+							ss->opts.max_retries, false);
 	if (info->title)
 		ss->feed_title = MemoryContextStrdup(ss->scan_cxt, info->title);
-	ss->entries += info->nentries;
 	if (ss->cur_ids)
 	{
 		ss->prev_ids = ss->cur_ids;
@@ -2527,16 +2136,16 @@ fetch_next_page(ArxivScanState *ss)
 	ss->cur_ids = NULL;
 	advance_cursor(ss, info);
 	if (ss->eof)
-		finish_listing(ss);
+		arxiv_fetch_finish_listing(&ss->fetch);
 	if (arxiv_progress)
 		ereport(NOTICE,
 				(errmsg("arXiv page %ld of %ld: %ld entries so far, %.1f s waited for the rate limit",
-						ss->requests + ss->cache_hits,
-						ss->requests + ss->cache_hits +
+						ss->stats.requests + ss->stats.cache_hits,
+						ss->stats.requests + ss->stats.cache_hits +
 						(ss->eof || ss->kind == UPPER_COUNT ? 0 :
 						 (long) ceil((double) Max(ss->total - ss->next_start, 0) / ss->opts.page_size)),
-						ss->entries, ss->waited)));
-	free_parser(ss);
+						ss->stats.entries, ss->stats.waited)));
+	arxiv_fetch_page_done(&ss->fetch);
 }
 
 /* The next entry of the result as a scan tuple; empty at the end. */
@@ -2576,15 +2185,16 @@ count_row(ArxivScanState *ss, TupleTableSlot *slot)
 		ss->fetch_limit = 1;
 		fetch_next_page(ss);
 		count = ss->total;
-		finish_listing(ss);		/* one page is all a count asks for */
+		/* one page is all a count asks for */
+		arxiv_fetch_finish_listing(&ss->fetch);
 	}
 	else
 	{
-		long		before = ss->entries;
+		long		before = ss->stats.entries;
 
 		while (!ss->eof)
 			fetch_next_page(ss);
-		count = ss->entries - before;
+		count = ss->stats.entries - before;
 	}
 	ss->eof = true;
 	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
@@ -2610,7 +2220,7 @@ limit_row(ForeignScanState *node, ArxivScanState *ss, TupleTableSlot *slot)
 		{
 			/* without local conditions, where it stops depends on the key */
 			if (ss->local_qual == NULL)
-				finish_listing(ss);
+				arxiv_fetch_finish_listing(&ss->fetch);
 			return ExecClearTuple(slot);
 		}
 		slot = next_entry_row(ss, slot);	/* TupIsNull evaluates twice */
@@ -2674,16 +2284,7 @@ arxivReScanForeignScan(ForeignScanState *node)
 		return;
 	}
 
-	/* parameters may have changed: recompute the request on next fetch */
-	ss->started = false;
-	ss->eof = false;
-	ss->next_start = ss->total = ss->returned = 0;
-	ss->id_batch = 0;
-	ss->window_query = NULL;
-	ss->has_window_bound = false;
-	ss->tail = ss->skip = NIL;
-	ss->rows = NULL;
-	ss->nrows = ss->next_row = ss->maxrows = 0;
+	reset_scan(ss, RESET_CURSOR);
 }
 
 static void
@@ -2705,10 +2306,10 @@ arxivEndForeignScan(ForeignScanState *node)
 	 * when fetch_limit rows were handed out: the pages up to there are
 	 * all a scan with the same key ever asks for.
 	 */
-	if (ss->cache_writer != NULL && ss->kind == UPPER_NONE &&
+	if (ss->fetch.cache_writer != NULL && ss->kind == UPPER_NONE &&
 		ss->fetch_limit >= 0 && !ss->has_filter &&
 		ss->returned - (ss->nrows - ss->next_row) >= ss->fetch_limit)
-		finish_listing(ss);
+		arxiv_fetch_finish_listing(&ss->fetch);
 	MemoryContextDelete(ss->scan_cxt);
 }
 
@@ -2818,15 +2419,15 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->analyze)
 	{
-		ExplainPropertyInteger("arXiv Requests", NULL, ss->requests, es);
-		ExplainPropertyInteger("arXiv Entries", NULL, ss->entries, es);
-		if (ss->cache_hits > 0 || es->verbose)
-			ExplainPropertyInteger("arXiv Cache Hits", NULL, ss->cache_hits, es);
+		ExplainPropertyInteger("arXiv Requests", NULL, ss->stats.requests, es);
+		ExplainPropertyInteger("arXiv Entries", NULL, ss->stats.entries, es);
+		if (ss->stats.cache_hits > 0 || es->verbose)
+			ExplainPropertyInteger("arXiv Cache Hits", NULL, ss->stats.cache_hits, es);
 		if (es->verbose)
 		{
-			ExplainPropertyInteger("arXiv Bytes", NULL, ss->bytes, es);
-			ExplainPropertyInteger("arXiv Retries", NULL, ss->retries, es);
-			ExplainPropertyFloat("arXiv Rate Limit Wait", "s", ss->waited, 3, es);
+			ExplainPropertyInteger("arXiv Bytes", NULL, ss->stats.bytes, es);
+			ExplainPropertyInteger("arXiv Retries", NULL, ss->stats.retries, es);
+			ExplainPropertyFloat("arXiv Rate Limit Wait", "s", ss->stats.waited, 3, es);
 			if (ss->feed_title)
 				ExplainPropertyText("arXiv Echo", ss->feed_title, es);
 		}
