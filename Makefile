@@ -15,9 +15,11 @@ OBJS = \
 	src/oai_plan.o \
 	src/oai_scan.o \
 	src/option.o \
+	src/plan.o \
 	src/query.o \
 	src/ratelimit.o \
-	src/sax_common.o
+	src/sax_common.o \
+	src/scan.o
 
 EXTENSION = arxiv_fdw
 # the install script is built from its parts, one per area

@@ -10,9 +10,12 @@
  *	  ratelimit.c the cluster-wide request spacing per host
  *	  cache.c	  the response cache and usage statistics
  *	  convert.c	  Atom entries to Datums
- *	  arxiv_fdw.c handler, planner and executor callbacks (Atom API)
+ *	  arxiv_fdw.c _PG_init, GUCs, handler, IMPORT FOREIGN SCHEMA
+ *	  plan.c	  Atom API tables: sizes, costs, paths, plans, upper paths
+ *	  scan.c	  Atom API tables: executor callbacks, paging, EXPLAIN
  *	  fetch.c	  one request's life: rate limit, response cache, HTTP,
  *				  parse, judge, retries, statistics, learned totals
+ *	  (plan.c and scan.c share arxiv_scan.h)
  *	  oai_plan.c  OAI-PMH tables: columns, conditions, planning, IMPORT
  *	  oai_scan.c  OAI-PMH tables: harvesting, paging, rows
  *
