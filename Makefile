@@ -9,14 +9,17 @@ OBJS = \
 	src/cache_owner.o \
 	src/convert.o \
 	src/deparse.o \
+	src/fetch.o \
 	src/http.o \
 	src/oai.o \
 	src/oai_plan.o \
 	src/oai_scan.o \
 	src/option.o \
+	src/plan.o \
 	src/query.o \
 	src/ratelimit.o \
 	src/sax_common.o \
+	src/scan.o \
 	src/stats.o
 
 EXTENSION = arxiv_fdw

@@ -11,7 +11,12 @@
  *	  cache.c	  the response cache and learned estimates
  *	  stats.c	  usage statistics, and arxiv_fdw's data-directory folder
  *	  convert.c	  Atom entries to Datums
- *	  arxiv_fdw.c handler, planner and executor callbacks (Atom API)
+ *	  arxiv_fdw.c _PG_init, GUCs, handler, IMPORT FOREIGN SCHEMA
+ *	  plan.c	  Atom API tables: sizes, costs, paths, plans, upper paths
+ *	  scan.c	  Atom API tables: executor callbacks, paging, EXPLAIN
+ *	  fetch.c	  one request's life: rate limit, response cache, HTTP,
+ *				  parse, judge, retries, statistics, learned totals
+ *	  (plan.c and scan.c share arxiv_scan.h)
  *	  oai_plan.c  OAI-PMH tables: columns, conditions, planning, IMPORT
  *	  oai_scan.c  OAI-PMH tables: harvesting, paging, rows
  *
@@ -179,6 +184,7 @@ extern ArxivSource arxiv_table_source(Oid foreigntableid);
 
 /* arxiv_fdw.c */
 extern bool arxiv_progress;		/* GUC arxiv_fdw.progress */
+extern bool arxiv_response_cache;	/* GUC arxiv_fdw.response_cache */
 
 /* oai_plan.c */
 typedef struct OaiFieldInfo
@@ -392,6 +398,87 @@ extern void arxiv_learned_store(Oid role, const char *base_url,
 extern bool arxiv_learned_lookup(Oid role, const char *base_url,
 								 const char *search_query, double ttl,
 								 int64 *total);
+
+/* fetch.c */
+
+/* What a scan's requests came to, for EXPLAIN ANALYZE. */
+typedef struct ArxivFetchStats
+{
+	long		requests;		/* HTTP requests made */
+	long		entries;		/* entries received */
+	long		retries;
+	long		cache_hits;		/* pages answered from the response cache */
+	int64		bytes;			/* body bytes received */
+	double		waited;			/* seconds waited for the rate limit */
+} ArxivFetchStats;
+
+/*
+ * Where the entries of a page go.  Each attempt at a page calls begin_page
+ * (page_cxt was just reset), entry for each entry (in page_cxt; it may
+ * throw: the error is kept and rethrown once the transfer is over), and
+ * page_failed if the attempt did not bring the page, which will be tried
+ * again or reported.  listing_key gives the key of the listing in the
+ * response cache from its first request: what decides the pages the
+ * caller asks for, given the pages it receives.  NULL callbacks (but
+ * listing_key): the entries are not wanted.
+ */
+typedef struct ArxivAtomSink
+{
+	void		(*begin_page) (void *arg);
+	void		(*entry) (void *arg, const AtomEntry *entry);
+	void		(*page_failed) (void *arg);
+	char	   *(*listing_key) (void *arg, const char *url,
+								const char *postfields);
+	void	   *arg;
+} ArxivAtomSink;
+
+/*
+ * The fetching of one listing (the pages of one request, first to last),
+ * owned by the caller: a scan, or use_remote_estimate's probe.  The caller
+ * sets its fields, then arxiv_fetch_reset starts a listing.
+ */
+typedef struct ArxivFetch
+{
+	/* the caller's */
+	const ArxivOptions *opts;
+	Oid			role;			/* whose response cache and learned totals */
+	bool		fresh_only;		/* never replay cached responses */
+	ArxivAtomSink sink;
+	ArxivFetchStats *stats;		/* the caller's: they outlive the listing */
+	const char *learn_query;	/* the search whose totalResults later
+								 * plans learn (learn_total), or NULL */
+
+	/* fetch.c's, for the listing */
+	MemoryContext cxt;			/* the caller's: HTTP client, cache files */
+	MemoryContext page_cxt;		/* the current page; reset per attempt */
+	char		host[300];		/* rate-limit key, see arxiv_url_key */
+	ArxivHttp  *http;
+	long		start;			/* the start of the page being fetched */
+	bool		total_learned;	/* this listing's totalResults is stored */
+	bool		cache_decided;	/* replay or fetch, chosen at the first page */
+	ArxivCacheReader *cache_reader; /* the listing being replayed, or NULL */
+	ArxivCacheWriter *cache_writer; /* the listing being cached, or NULL */
+	bool		replayed;		/* a page of this listing came from the cache */
+
+	/* the response being parsed */
+	AtomParser *parser;
+	AtomStatus	parse_status;
+	bool		sink_failed;
+	struct BodyChunk *body;		/* a transfer's body, parsed after it */
+	struct BodyChunk *body_last;
+	bool		body_oom;		/* a chunk could not be kept */
+	MemoryContext body_cxt;		/* the chunks; reset once parsed */
+	ErrorData  *entry_error;
+	const char *entry_id;		/* for the error context */
+	MemoryContextCallback parser_cleanup;
+} ArxivFetch;
+
+extern void arxiv_fetch_reset(ArxivFetch *f, MemoryContext cxt);
+extern const AtomFeedInfo *arxiv_fetch_page(ArxivFetch *f, const char *url,
+											const char *postfields, long start,
+											int max_retries, bool missing_ok);
+extern void arxiv_fetch_page_done(ArxivFetch *f);
+extern void arxiv_fetch_finish_listing(ArxivFetch *f);
 
 /* convert.c */
 typedef struct ArxivConverter ArxivConverter;

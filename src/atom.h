@@ -5,7 +5,7 @@
  *
  * This module is deliberately free of PostgreSQL dependencies: it uses
  * malloc/free and never longjmps, so it can be unit-tested and fuzzed as a
- * standalone program.  The backend wraps it (see arxiv_fdw.c) and frees the
+ * standalone program.  The backend wraps it (see fetch.c) and frees the
  * parser from a memory-context reset callback when a scan ends in ERROR.
  *
  * Data is pushed in arbitrary chunks (as it arrives from libcurl); every

@@ -1162,7 +1162,7 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 	/*
 	 * With values computed at execution, what the plan cannot judge for every
 	 * value is decided at execution start, by the same builder with the
-	 * values known (see arxiv_fdw.c, compute_request): the plan is allowed
+	 * values known (see scan.c, compute_request): the plan is allowed
 	 * when the request may restrict the search for some values, and a
 	 * filter-column condition that is inexact for some values and cannot be
 	 * checked by PostgreSQL is refused then, for the values that make it so.
