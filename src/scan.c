@@ -555,6 +555,7 @@ reset_scan(ArxivScanState *ss, ScanReset level)
 	if (level >= RESET_REQUEST)
 	{
 		MemoryContextReset(ss->scan_cxt);
+		ss->feed_title = NULL;
 		ss->prev_ids = NULL;
 		ss->ids_cxt[0] = ss->ids_cxt[1] = NULL;
 		arxiv_fetch_reset(&ss->fetch, ss->scan_cxt);
@@ -569,6 +570,8 @@ reset_scan(ArxivScanState *ss, ScanReset level)
 		ss->window_query = NULL;
 		ss->has_window_bound = false;
 		ss->tail = ss->skip = NIL;
+		/* in scan_cxt, like the two above; left to its reset */
+		ss->tail_before = NIL;
 	}
 	ss->rows = NULL;
 	ss->nrows = ss->maxrows = ss->next_row = 0;
@@ -762,6 +765,46 @@ scan_entry(void *arg, const AtomEntry *entry)
 	}
 }
 
+/*
+ * A copy of the tail, entries included, in scan_cxt: note_window_row frees
+ * the entries it drops, so a page that fails must get back copies, not
+ * pointers to what it freed.
+ */
+static List *
+copy_tail(ArxivScanState *ss, List *tail)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	List	   *copy = NIL;
+	ListCell   *lc;
+
+	foreach(lc, tail)
+	{
+		TailEntry  *te = lfirst(lc);
+		TailEntry  *c = palloc(sizeof(TailEntry));
+
+		c->id = pstrdup(te->id);
+		c->minute = te->minute;
+		copy = lappend(copy, c);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	return copy;
+}
+
+static void
+free_tail(List *tail)
+{
+	ListCell   *lc;
+
+	foreach(lc, tail)
+	{
+		TailEntry  *te = lfirst(lc);
+
+		pfree(te->id);
+		pfree(te);
+	}
+	list_free(tail);
+}
+
 /* The sink's begin_page callback: an attempt at a page starts. */
 static void
 scan_begin_page(void *arg)
@@ -769,7 +812,8 @@ scan_begin_page(void *arg)
 	ArxivScanState *ss = (ArxivScanState *) arg;
 
 	reset_scan(ss, RESET_PAGE);
-	ss->tail_before = list_copy(ss->tail);
+	free_tail(ss->tail_before);
+	ss->tail_before = copy_tail(ss, ss->tail);
 }
 
 /* The sink's page_failed callback: the retry will see these rows again. */
@@ -778,7 +822,9 @@ scan_page_failed(void *arg)
 {
 	ArxivScanState *ss = (ArxivScanState *) arg;
 
+	free_tail(ss->tail);
 	ss->tail = ss->tail_before;
+	ss->tail_before = NIL;
 }
 
 /*
