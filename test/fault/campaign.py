@@ -23,6 +23,24 @@ search =): the request the mock received must keep the query's structure
 PostgreSQL semantics require (title, id, category: the local corpus); search
 values that are unbalanced must be rejected with a clear error.
 
+Part 4, the OAI-PMH tables (oai.oai_papers, oai.oai_versions; pages of 25
+records): every fault the mock's /oai endpoint can inject (statuses with and
+without Retry-After, reset, slow, truncated, non_xml, blank, and 200s whose
+body is an OAI-PMH error, an HTML page, an Atom feed, a DOCTYPE or more than
+max_response_bytes) at the first page of a list, a later page (a resumption
+token), the second list of a query, GetRecord and ListSets; the same checks
+as part 1, plus: the SQLSTATE and detail expected of the fault, and the
+request named in the context.  An OAI-PMH error means what it says where it
+is legitimate (noRecordsMatch for a list's first request: no rows;
+idDoesNotExist for GetRecord: no row for that id; badResumptionToken for a
+token: the list restarts) and is an error elsewhere; it must never yield a
+prefix of the rows as if complete.
+
+Part 5, hostile category and id values on the OAI-PMH tables: every request
+must carry exactly its verb's parameters, with a set from ListSets, days for
+from/until and identifier=oai:arXiv.org:ID only for the query's own ids; the
+rows must be what PostgreSQL semantics require.
+
 At the end, postmaster crashes are looked for in the server log and in
 pg_postmaster_start_time().
 
@@ -32,16 +50,17 @@ import re
 import sys
 import time
 import unicodedata
+import urllib.request
 
 import psycopg2
 
-from pgutil import connect, mock_log, mock_reset, mock_fault
+from pgutil import MOCK, connect, mock, mock_log, mock_reset, mock_fault
 
 DB = sys.argv[1]
 PMLOG = sys.argv[2]
 MAX_RETRIES = 2
 VERBOSE = os.environ.get("VERBOSE") == "1"
-PARTS = os.environ.get("PARTS", "123")     # for development: which parts to run
+PARTS = os.environ.get("PARTS", "12345")     # for development: which parts to run
 
 conn = None
 cur = None
@@ -75,7 +94,7 @@ def q1(sql, args=None):
 
 figures = dict(faults=0, queries=0, wrong=0, crashes=0, unclear=0, partial=0,
                unexpected_fail=0, unexpected_ok=0, ref_mismatch=0, structure=0,
-               hostile_wrong=0, mock_limit=0)
+               hostile_wrong=0, mock_limit=0, oai_faults=0, oai_trials=0, oai_hostile=0)
 problems = []
 
 
@@ -697,6 +716,463 @@ print("  %d hostile queries in %.0f s (search: %d sent, %d refused)"
       % (n_hostile, time.monotonic() - t_part, search_sent, search_refused), flush=True)
 
 # ---------------------------------------------------------------------------
+# Part 4: faults on the OAI-PMH tables (oai.oai_papers, oai.oai_versions;
+# server arxiv_oai: the mock's /oai, max_retries 2, timeout 2 s,
+# max_response_bytes 4 MB; pages of OAI_PAGE records, so that lists have
+# several pages and resumption tokens)
+# ---------------------------------------------------------------------------
+OAI_PAGE = 25
+OAI_MAX_BYTES = 4194304
+OAI_MSG = re.compile(r"^(could not harvest from arXiv's OAI-PMH interface|"
+                     r"arXiv's OAI-PMH interface (answered with error \"\w+\"|"
+                     r"keeps rejecting the resumption tokens of a list|"
+                     r"refused to list its sets))$")
+OAI_IDS = ["0706.1534", "0705.0002", "astro-ph/0103001", "2605.09735", "2603.11438", "2601.99999"]
+OAI_QUERIES = {
+    # 196 papers, 8 pages of 25 (plus ListSets once per session)
+    "o_cat": "SELECT * FROM oai.oai_papers WHERE category = 'cs.OS' AND datestamp >= '2026-01-01'",
+    # the versions of the same papers: 299 rows, 8 pages
+    "o_ver": "SELECT * FROM oai.oai_versions WHERE category = 'cs.OS' AND datestamp >= '2026-01-01'",
+    # two sets, one list each
+    "o_in": "SELECT * FROM oai.oai_papers WHERE category IN ('cs.OS', 'cs.DC') "
+            "AND datestamp >= '2026-06-01'",
+    # a window of days without a set
+    "o_win": "SELECT * FROM oai.oai_papers WHERE datestamp BETWEEN '2026-06-10' AND '2026-06-12'",
+    # GetRecord per id (one id does not exist)
+    "o_ids": "SELECT * FROM oai.oai_papers WHERE id IN (%s)" % ",".join("'%s'" % i for i in OAI_IDS),
+    "o_vids": "SELECT * FROM oai.oai_versions WHERE id = ANY (%s)" % arr(OAI_IDS[:5]),
+}
+
+
+def oai_setup():
+    mock_reset()
+    mock("/oai/_mock/config", {"records_limit": OAI_PAGE})
+
+
+def oai_body(code, reason="something is wrong"):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/'
+            'OAI/2.0/">\n<responseDate>2026-06-20T00:00:00Z</responseDate>\n<request verb='
+            '\'ListRecords\'>http://oaipmh.arxiv.org/oai</request>\n<error code=\'%s\'>The request '
+            'was refused. Reason: %s</error>\n</OAI-PMH>\n' % (code, reason))
+
+
+oai_reference = {}
+if "4" in PARTS or "5" in PARTS:
+    print("\nOAI-PMH fault-free results (pages of %d records):" % OAI_PAGE, flush=True)
+    for name, sql in OAI_QUERIES.items():
+        oai_setup()
+        cur.execute("DROP TABLE IF EXISTS oref_%s" % name)
+        cur.execute("CREATE TABLE oref_%s AS %s" % (name, sql))
+        figures["queries"] += 1
+        log = mock_log()
+        oai_reference[name] = q1(MD5_ALL.format(t="oref_" + name))
+        verbs = {}
+        for r in log:
+            verbs[r.get("verb")] = verbs.get(r.get("verb"), 0) + 1
+        print("  %-7s %4d rows, requests %s" % (name, oai_reference[name][0],
+                                              ", ".join("%s %d" % kv for kv in sorted(verbs.items()))))
+        if oai_reference[name][0] == 0 or any(r.get("status") != 200 for r in log):
+            problem("ref_mismatch", "%s: %d rows, statuses %s" % (
+                name, oai_reference[name][0], sorted(set(r.get("status") for r in log))))
+    # the lists must have several pages, or "a later page" means nothing
+    for name in ("o_cat", "o_ver", "o_win"):
+        if oai_reference[name][0] <= 2 * OAI_PAGE:
+            problem("ref_mismatch", "%s: only %d rows, not several pages" %
+                    (name, oai_reference[name][0]))
+
+# an Atom feed (the API's answer) and an HTML page, as bodies of a 200
+ATOM_FEED = urllib.request.urlopen(MOCK + "/api/query?search_query=cat:cs.OS&max_results=2",
+                                   timeout=30).read().decode() if "4" in PARTS else ""
+HTML_PAGE = ("<html><head><title>arXiv</title></head><body><h1>Service Unavailable</h1>"
+             "<p>Please try again later.</p></body></html>\n")
+DOCTYPE_BODY = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE OAI-PMH [\n'
+                '<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">\n'
+                '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n'
+                '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
+                '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>'
+                '2026-06-20T00:00:00Z</responseDate><request verb="ListRecords">&c;</request>'
+                '<ListRecords/></OAI-PMH>\n')
+DOCTYPE_SYSTEM = ('<?xml version="1.0"?>\n<!DOCTYPE x SYSTEM "file:///etc/passwd">\n'
+                  '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>'
+                  '2026-06-20T00:00:00Z</responseDate><request>x</request><ListRecords/>'
+                  '</OAI-PMH>\n')
+GIANT_BODY = ('<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.'
+              'org/OAI/2.0/"><responseDate>2026-06-20T00:00:00Z</responseDate><request>x'
+              '</request><ListRecords>' + "<!-- padding -->" * (OAI_MAX_BYTES // 16 + 4096) +
+              '</ListRecords></OAI-PMH>\n') if "4" in PARTS else ""
+
+
+def body200(body, ctype="text/xml"):
+    return {"kind": "status", "status": 200, "body": body, "content_type": ctype}
+
+
+HTTP_DETAIL = r"^HTTP status %d\.$"
+PARSE_DETAIL = r"^The response (is not well-formed XML|is XML, but not an OAI-PMH 2\.0 response)\.$"
+# kind: (fault spec, behaviour, SQLSTATE, detail pattern, error message pattern or None)
+# behaviour: RETRY, FAIL, OK, or "oai" (an OAI-PMH error: what it means
+# depends on where it comes, see oai_expect)
+OAI_FAULTS = [
+    ("503 Retry-After 0 (CDN)", {"kind": "status", "status": 503, "retry_after": 0}, RETRY,
+     "HV000", HTTP_DETAIL % 503),
+    ("503", {"kind": "status", "status": 503}, RETRY, "HV000", HTTP_DETAIL % 503),
+    ("503 Retry-After 1", {"kind": "status", "status": 503, "retry_after": 1}, RETRY, "HV000",
+     HTTP_DETAIL % 503),
+    ("429", {"kind": "status", "status": 429}, RETRY, "HV000", HTTP_DETAIL % 429),
+    ("500", {"kind": "status", "status": 500}, RETRY, "HV000", HTTP_DETAIL % 500),
+    ("502", {"kind": "status", "status": 502}, RETRY, "HV000", HTTP_DETAIL % 502),
+    ("403", {"kind": "status", "status": 403}, RETRY, "HV000", HTTP_DETAIL % 403),
+    ("404", {"kind": "status", "status": 404}, FAIL, "HV000", HTTP_DETAIL % 404),
+    ("400", {"kind": "status", "status": 400}, FAIL, "HV000", HTTP_DETAIL % 400),
+    ("reset", {"kind": "reset"}, RETRY, "HV00N", r"connection to \S+ (failed|closed|was reset)"),
+    ("slow 0.5 s (< timeout)", {"kind": "slow", "delay": 0.5}, OK, None, None),
+    ("slow 4 s (> timeout)", {"kind": "slow", "delay": 4}, RETRY, "HV00N",
+     r"no complete response from \S+ within 2 seconds"),
+    ("truncated at half", {"kind": "truncated"}, RETRY, "HV00N",
+     r"closed before the response was complete"),
+    ("truncated at byte 0", {"kind": "truncated", "bytes": 0}, RETRY, "HV00N",
+     r"closed before the response was complete"),
+    ("truncated at byte 100", {"kind": "truncated", "bytes": 100}, RETRY, "HV00N",
+     r"closed before the response was complete"),
+    ("non_xml", {"kind": "non_xml"}, RETRY, "HV00K", r"^The response is not well-formed XML\.$"),
+    ("blank", {"kind": "blank"}, RETRY, "HV00K", r"^The response body is empty\.$"),
+    ("200 CDN HTML page", {"kind": "status", "status": 200}, RETRY, "HV00K", PARSE_DETAIL),
+    ("200 HTML page", body200(HTML_PAGE, "text/html; charset=utf-8"), RETRY, "HV00K",
+     PARSE_DETAIL),
+    ("200 Atom feed", body200(ATOM_FEED, "application/atom+xml; charset=UTF-8"), RETRY,
+     "HV00K", r"^The response is XML, but not an OAI-PMH 2\.0 response\.$"),
+    ("200 DOCTYPE, entities", body200(DOCTYPE_BODY), RETRY, "HV00K",
+     r"^The response has a DOCTYPE, which is refused\.$"),
+    ("200 DOCTYPE SYSTEM", body200(DOCTYPE_SYSTEM), RETRY, "HV00K",
+     r"^The response has a DOCTYPE, which is refused\.$"),
+    ("200 > max_response_bytes", body200(GIANT_BODY), FAIL, "HV00K",
+     r"^The response is larger than max_response_bytes \(%d\)\.$" % OAI_MAX_BYTES),
+]
+for code in ("badArgument", "badResumptionToken", "cannotDisseminateFormat", "idDoesNotExist",
+             "noRecordsMatch", "badVerb"):
+    OAI_FAULTS.append(("200 OAI error " + code, dict(body200(oai_body(code)), oai=code), "oai",
+                       "HV00L" if code in ("badArgument", "cannotDisseminateFormat") else "HV000",
+                       r"^arXiv said: The request was refused\. Reason: something is wrong$"))
+
+FIRST, LATER, SECOND, GET, SETS = ("first page", "later page", "second list", "GetRecord",
+                                   "ListSets")
+# places: (query, where, match, skip, counts)
+P_FULL = [("o_cat", FIRST, "verb=ListRecords", 0, (1, 3)),
+          ("o_cat", LATER, "resumptionToken", 2, (1, 3)),
+          ("o_ver", LATER, "resumptionToken", 5, (2,)),
+          ("o_in", SECOND, "verb=ListRecords", 1, (1,)),
+          ("o_win", LATER, "resumptionToken", 0, (1,)),
+          ("o_ids", GET, "verb=GetRecord", 0, (1,)),
+          ("o_vids", GET, "verb=GetRecord", 3, (3,)),
+          ("o_cat", SETS, "verb=ListSets", 0, (1,))]
+P_SHORT = [("o_cat", FIRST, "verb=ListRecords", 0, (3,)),
+           ("o_ver", LATER, "resumptionToken", 3, (1,))]
+P_TINY = [("o_ver", LATER, "resumptionToken", 3, (3,))]
+P_ONCE = [("o_cat", FIRST, "verb=ListRecords", 0, (1,)),
+          ("o_cat", LATER, "resumptionToken", 2, (1,)),
+          ("o_ver", LATER, "resumptionToken", 6, (1,)),
+          ("o_in", SECOND, "verb=ListRecords", 1, (1,)),
+          ("o_win", FIRST, "verb=ListRecords", 0, (1,)),
+          ("o_ids", GET, "verb=GetRecord", 2, (1,)),
+          ("o_vids", GET, "verb=GetRecord", 0, (1,)),
+          ("o_cat", SETS, "verb=ListSets", 0, (1,))]
+P_SLOW = [("o_cat", LATER, "resumptionToken", 3, (1,)),
+          ("o_ids", GET, "verb=GetRecord", 1, (3,))]
+FULL_KINDS = ("503 Retry-After 0 (CDN)", "reset", "truncated at half")
+SHORT_KINDS = ("non_xml", "blank", "200 CDN HTML page", "200 Atom feed", "200 DOCTYPE, entities")
+
+
+def oai_places(kname, behaviour):
+    if behaviour == OK:
+        return P_ONCE[:2] + P_ONCE[5:6]
+    if behaviour in (FAIL, "oai"):
+        once = [p for p in P_ONCE if not (kname.endswith("noRecordsMatch") and p[0] == "o_in")]
+        return once + ([("o_ver", FIRST, "verb=ListRecords", 0, (1,)),
+                          ("o_cat", LATER, "resumptionToken", 2, (4,))]
+                         if kname.endswith("badResumptionToken") else [])
+    if kname.startswith("slow 4"):
+        return P_SLOW
+    if kname in FULL_KINDS:
+        return P_FULL
+    if kname in SHORT_KINDS:
+        return P_SHORT
+    return P_TINY
+
+
+def oai_expect(behaviour, code, where, count):
+    """('ok' | 'error' | 'either', what the rows must be: None = the
+    reference, 'faulted id' = the reference without the paper the faulted
+    GetRecord asked for, 'none' = no rows)."""
+    if behaviour == OK:
+        return "ok", None
+    if behaviour == FAIL:
+        return "error", None
+    if behaviour == RETRY:
+        return ("ok" if count <= MAX_RETRIES else "error"), None
+    # an OAI-PMH error in a 200 body
+    if where == SETS:
+        return "error", None
+    if code == "noRecordsMatch":
+        if where == FIRST:
+            return "ok", "none"             # arXiv says the (only) list is empty
+        if where == GET:
+            return "ok", "faulted id"
+        # in answer to a resumption token: the list had records; its end
+        # cannot be known, so an error, never the rows so far as if complete
+        return "either", None
+    if code == "idDoesNotExist" and where == GET:
+        return "ok", "faulted id"           # that paper is not there: no row
+    if code == "badResumptionToken" and where == LATER:
+        # the list restarts from its last datestamp: all rows; rejected
+        # again and again without progress it may fail instead
+        return ("ok" if count == 1 else "either"), None
+    return "error", None
+
+
+def oai_trial(label, qname, spec, expect, rows, sqlstate, detail_pat, kind_key, sets=False):
+    trial_no[0] += 1
+    if sets:
+        reconnect()         # a new session fetches ListSets
+    oai_setup()
+    mock_fault(spec)
+    t0 = time.monotonic()
+    err = None
+    try:
+        cur.execute("DROP TABLE IF EXISTS trial")
+        cur.execute("CREATE TABLE trial AS " + OAI_QUERIES[qname])
+        outcome = "ok"
+    except psycopg2.Error as e:
+        err, outcome = e, "error"
+    elapsed = time.monotonic() - t0
+    log = mock_log()
+    injected = [r for r in log if r.get("fault")]
+    figures["queries"] += 1
+    figures["faults"] += len(injected)
+    figures["oai_faults"] += len(injected)
+    figures["oai_trials"] += 1
+    k = per_kind.setdefault(kind_key, dict(trials=0, faults=0, ok=0, error=0, bad=0))
+    k["trials"] += 1
+    k["faults"] += len(injected)
+    k[outcome] += 1
+    bad_before = sum(figures[x] for x in ("wrong", "crashes", "unclear", "partial"))
+    detail = ""
+    if not injected:
+        problem("ref_mismatch", "%s on %s: the fault was never injected" % (label, qname))
+    if outcome == "ok":
+        got = q1(MD5_ALL.format(t="trial"))
+        want, what = oai_reference[qname], "fault-free"
+        if rows == "none":
+            want, what = (0, q1("SELECT md5('')")[0]), "no rows"
+        elif rows == "faulted id":
+            ident = injected[0]["params"].get("identifier", "") if injected else ""
+            fid = ident[len("oai:arXiv.org:"):] if ident.startswith("oai:arXiv.org:") else ident
+            want = q1("SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) "
+                      "FROM (SELECT t::text AS x FROM oref_%s t WHERE id <> %%s) s" % qname, (fid,))
+            what = "fault-free without %s" % fid
+        detail = "%d rows" % got[0]
+        if got != want:
+            problem("wrong", "%s on %s: %d rows, md5 %s; %s %d rows, md5 %s"
+                    % (label, qname, got[0], got[1], what, want[0], want[1]))
+        if expect == "error":
+            figures["unexpected_ok"] += 1
+            detail += " (expected an error)"
+    elif is_crash(err):
+        problem("crashes", "%s on %s: %s" % (label, qname, str(err).strip()))
+        reconnect()
+    else:
+        msg = err.diag.message_primary or ""
+        det = err.diag.message_detail or ""
+        ctx = err.diag.context or ""
+        detail = "%s %s / %s" % (err.pgcode, msg, det)
+        if err.pgcode is None or err.pgcode.startswith("XX"):
+            problem("unclear", "%s on %s: SQLSTATE %s: %s" % (label, qname, err.pgcode, msg))
+        elif not OAI_MSG.match(msg):
+            problem("unclear", "%s on %s: message %r does not name the problem"
+                    % (label, qname, msg))
+        elif "keeps rejecting" in msg:
+            if "badResumptionToken" not in kind_key:
+                problem("unclear", "%s on %s: %r" % (label, qname, msg))
+        elif "refused to list its sets" in msg:
+            if "OAI error" not in kind_key:
+                problem("unclear", "%s on %s: %r" % (label, qname, msg))
+        elif (sqlstate and err.pgcode != sqlstate) or \
+                (detail_pat and not re.search(detail_pat, det)):
+            problem("unclear", "%s on %s: SQLSTATE %s, detail %r (expected %s, %s)"
+                    % (label, qname, err.pgcode, det, sqlstate, detail_pat))
+        if "request http://127.0.0.1:" not in ctx:
+            problem("unclear", "%s on %s: the context does not name the request: %r"
+                    % (label, qname, ctx))
+        if q1("SELECT to_regclass('trial') IS NOT NULL")[0]:
+            problem("partial", "%s on %s: the table exists after the error" % (label, qname))
+        if expect == "ok":
+            figures["unexpected_fail"] += 1
+            problems.append("unexpected_fail: %s on %s: %s" % (label, qname, detail))
+            print("  !! unexpected failure: %s on %s: %s" % (label, qname, detail))
+    if sum(figures[x] for x in ("wrong", "crashes", "unclear", "partial")) > bad_before:
+        k["bad"] += 1
+    if VERBOSE:
+        print("  %-40s %-6s %-6s %d fault(s) %5.2fs %s" % (label, qname, outcome, len(injected),
+                                                           elapsed, detail[:110]), flush=True)
+
+
+print("\npart 4: faults on the OAI-PMH tables (max_retries %d, timeout 2 s, pages of %d)"
+      % (MAX_RETRIES, OAI_PAGE), flush=True)
+t_part = time.monotonic()
+trials_before = trial_no[0]
+for kname, spec, behaviour, sqlstate, detail_pat in (OAI_FAULTS if "4" in PARTS else []):
+    code = spec.get("oai")
+    spec = {k: v for k, v in spec.items() if k != "oai"}
+    for qname, where, match, skip, counts in oai_places(kname, behaviour):
+        for count in counts:
+            expect, rows = oai_expect(behaviour, code, where, count)
+            label = "oai %s x%d, %s%s" % (kname, count, where, " skip %d" % skip if skip else "")
+            oai_trial(label, qname, dict(spec, match=match, skip=skip, count=count), expect, rows,
+                      sqlstate, detail_pat, "oai: " + kname, sets=(where == SETS))
+print("  %d trials in %.0f s" % (trial_no[0] - trials_before, time.monotonic() - t_part),
+      flush=True)
+
+# ---------------------------------------------------------------------------
+# Part 5: hostile strings in the OAI-PMH tables' category and id values.
+# A category is never sent (its set comes from ListSets), an id only as
+# identifier=oai:arXiv.org:ID when it is an arXiv id: every request must
+# have exactly the parameters of its verb, each value one of the query's
+# own; the rows must be what PostgreSQL semantics require.
+# ---------------------------------------------------------------------------
+print("\npart 5: hostile strings in the OAI-PMH tables' category and id", flush=True)
+t_part = time.monotonic()
+OAI_PARAMS = {"ListSets": {"verb"}, "GetRecord": {"verb", "identifier", "metadataPrefix"},
+              "ListRecords": {"verb", "metadataPrefix", "from", "until", "set"}}
+OAI_ID_RE = re.compile(r"^oai:arXiv\.org:([a-z-]+(\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})$")
+OAI_HOSTILE = [
+    "'", "''", '"', "O'Brien", "&", "&&", "=", "==", "%", "%%", "%25", "%26", "%3D", "%2B", "+",
+    "#", "?", ";", "/", "\\", "cs.OS&set=cs:cs:DC", "cs.OS&verb=ListSets", "&verb=GetRecord",
+    "cs.OS&metadataPrefix=oai_dc", "cs:cs:OS", "cs:cs:OS&from=2005-09-16", "set=cs:cs:OS",
+    "identifier=oai:arXiv.org:0706.1534", "0706.1534&verb=ListRecords&set=cs",
+    "0706.1534&metadataPrefix=oai_dc", "oai:arXiv.org:0706.1534", "0706.1534%26x=1",
+    "0706.1534\n", "0706.1534\r\nX-Injected: 1", "cs.OS\nverb=ListSets", "\r\n\r\n", "\t",
+    " cs.OS", "cs.OS ", "CS.OS", "cs.os", "cs.*", "cs.%", "cs._S", "cs", "physics:hep-th",
+    "%C3%28", "%FF%FE", "%C0%AF", "%E2%80%AE", "%00", "\\x00", "\\xff\\xfe", "\\u0000",
+    "\u00e9", "e\u0301", "\u202e", "\ufffd", "\U0001F418", "\u200b", "\uff03", "\x7f", "\x01",
+    "<script>", "]]>", "&amp;", "&lt;", "&#39;", "<error code='badArgument'/>",
+    "resumptionToken=x", "x" * 10000, "&" * 3000, "%" * 3000, "'" * 2000, "\U0001F418" * 2000,
+    ("cs.OS&" * 500),
+]
+OAI_HOSTILE_IDS = ["0706.1534", "astro-ph/0103001", "0706.1534v1", "0706.1534V2", "0706.15340",
+                   "0706.153", "ASTRO-PH/0103001", "astro-ph/0103001v1", "0706.1534,0705.0002",
+                   "0706.1534 ", " 0706.1534", "0706.1534&identifier=oai:arXiv.org:0705.0002",
+                   "0706.1534%26verb%3DListSets", "0706.1534#x", "0706.1534?x", "0706.1534/",
+                   "astro-ph/0103001/../9201002", "astro-ph%2F0103001", "0706\uff0e1534", "\u0660\u0667\u0660\u0666.1534", "0706.1534\u200b"]
+
+
+def oai_hostile(label, sql, args, values, local_sql, local_args):
+    """values: the strings that may appear (as ids) in an identifier."""
+    # the mock's log since the last reset, without a reset per query (a
+    # reset drops the mock's list cache, and rebuilding it costs 0.1 s)
+    if hostile_log[0] > 200:
+        mock_reset()
+        hostile_log[0] = 0
+    figures["queries"] += 1
+    figures["oai_hostile"] += 1
+    t0 = time.monotonic()
+    try:
+        cur.execute(sql, args)
+        got = sorted(r[0] for r in cur.fetchall())
+        err = None
+    except psycopg2.Error as e:
+        got, err = None, e
+    log = mock_log()
+    log, hostile_log[0] = log[hostile_log[0]:], len(log)
+    if err is not None:
+        if is_crash(err):
+            problem("crashes", "%s: %s" % (label, str(err).strip()))
+            reconnect()
+            return "crash"
+        msg = err.diag.message_primary or ""
+        # PostgreSQL's own refusals are fine if the same happens locally
+        same = False
+        try:
+            cur.execute(local_sql, local_args)
+            cur.fetchall()
+        except psycopg2.Error as e2:
+            same = e2.pgcode == err.pgcode
+        if err.pgcode is None or err.pgcode.startswith("XX"):
+            problem("unclear", "%s: SQLSTATE %s %s" % (label, err.pgcode, msg))
+        elif not same:
+            problem("hostile_wrong", "%s: error %s %s" % (label, err.pgcode, msg))
+        return "error %s" % err.pgcode
+    for rec in log:
+        p = rec.get("params", {})
+        verb = p.get("verb")
+        allowed = OAI_PARAMS.get(verb)
+        bad = None
+        if allowed is None:
+            bad = "verb %r" % verb
+        elif not set(p) <= allowed:
+            bad = "parameters %s" % sorted(set(p) - allowed)
+        elif p.get("metadataPrefix", "arXivRaw") != "arXivRaw":
+            bad = "metadataPrefix %r" % p["metadataPrefix"]
+        elif "set" in p and not re.match(r"^[a-z-]+(:[a-z-]+)?(:[A-Za-z-]+)?$", p["set"]):
+            bad = "set %r" % p["set"]
+        elif any(k in p and not re.match(r"^\d{4}-\d\d-\d\d$", p[k]) for k in ("from", "until")):
+            bad = "from/until %r %r" % (p.get("from"), p.get("until"))
+        elif "identifier" in p and (not OAI_ID_RE.match(p["identifier"]) or
+                                    p["identifier"][len("oai:arXiv.org:"):] not in values):
+            bad = "identifier %r" % p["identifier"][:100]
+        elif rec.get("error") == "badArgument":
+            bad = "the mock answered badArgument"
+        if bad:
+            problem("structure", "%s: %s request: %s" % (label, verb, bad))
+            break
+    cur.execute(local_sql, local_args)
+    want = sorted(r[0] for r in cur.fetchall())
+    if got != want:
+        problem("hostile_wrong", "%s: %d rows, PostgreSQL semantics give %d (%s)"
+                % (label, len(got), len(want), sorted(set(got) ^ set(want))[:5]))
+    return "%d rows, %d request(s), %.2f s" % (len(got), len(log), time.monotonic() - t0)
+
+
+n_oai_hostile = 0
+hostile_log = [0]
+if "5" in PARTS:
+    WIN = "datestamp BETWEEN '2026-06-10' AND '2026-06-12'"
+    mock_reset()
+    cur.execute("DROP TABLE IF EXISTS oai_win")
+    cur.execute("CREATE TABLE oai_win AS SELECT id, categories FROM oai.oai_papers WHERE " + WIN)
+    cur.execute("DROP TABLE IF EXISTS oai_known")
+    cur.execute("CREATE TABLE oai_known AS SELECT id FROM oai.oai_papers WHERE id = ANY (%s)",
+                (["0706.1534", "0705.0002", "astro-ph/0103001"],))
+    if q1("SELECT count(*) FROM oai_known")[0] != 3:
+        problem("ref_mismatch", "oai: the three known ids do not all exist")
+    hostile_log[0] = len(mock_log())
+    for h in (OAI_HOSTILE if "5" in PARTS else []):
+        n_oai_hostile += 1
+        r = oai_hostile("oai category = %s" % show(h),
+                        "SELECT id FROM oai.oai_papers WHERE category = %%s AND %s" % WIN, (h,),
+                        (), "SELECT id FROM oai_win WHERE %s = ANY (categories)", (h,))
+        if VERBOSE:
+            print("  oai category = %-41s %s" % (show(h), r))
+        n_oai_hostile += 1
+        r = oai_hostile("oai category IN (cs.OS, %s)" % show(h),
+                        "SELECT id FROM oai.oai_versions WHERE category IN ('cs.OS', %%s) AND %s "
+                        "AND version = 1" % WIN, (h,), (),
+                        "SELECT id FROM oai_win WHERE categories && ARRAY['cs.OS', %s]", (h,))
+        if VERBOSE:
+            print("  oai category IN (cs.OS, %-31s %s" % (show(h) + ")", r))
+    for h in OAI_HOSTILE + OAI_HOSTILE_IDS:
+        n_oai_hostile += 1
+        r = oai_hostile("oai id = %s" % show(h), "SELECT id FROM oai.oai_papers WHERE id = %s",
+                        (h,), (h,), "SELECT id FROM oai_known WHERE id = %s", (h,))
+        if VERBOSE:
+            print("  oai id = %-47s %s" % (show(h), r))
+        n_oai_hostile += 1
+        r = oai_hostile("oai id IN (x, %s)" % show(h),
+                        "SELECT id FROM oai.oai_versions WHERE id = ANY (ARRAY['0705.0002', %s]) "
+                        "AND version = 1", (h,), ("0705.0002", h),
+                        "SELECT id FROM oai_known WHERE id IN ('0705.0002', %s)", (h,))
+        if VERBOSE:
+            print("  oai id IN (x, %-42s %s" % (show(h) + ")", r))
+print("  %d hostile queries in %.0f s" % (n_oai_hostile, time.monotonic() - t_part), flush=True)
+
+# ---------------------------------------------------------------------------
 # Crashes
 # ---------------------------------------------------------------------------
 try:
@@ -713,13 +1189,15 @@ with open(PMLOG, errors="replace") as f:
             problem("crashes", "server log: " + line.strip())
 
 # ---------------------------------------------------------------------------
-print("\nper fault kind (part 1 and 2):")
+print("\nper fault kind (parts 1, 2 and 4):")
 print("  %-34s %6s %6s %6s %6s %5s" % ("fault", "trials", "faults", "ok", "error", "bad"))
 for kname, k in per_kind.items():
     print("  %-34s %6d %6d %6d %6d %5d" % (kname, k["trials"], k["faults"], k["ok"], k["error"],
                                           k["bad"]))
 print()
 print("faults injected          %6d" % figures["faults"])
+print("faults injected on OAI-PMH %5d  (in %d queries of oai_papers / oai_versions)"
+      % (figures["oai_faults"], figures["oai_trials"]))
 print("queries run              %6d" % figures["queries"])
 print("wrong results            %6d" % figures["wrong"])
 print("crashes                  %6d" % figures["crashes"])
@@ -731,6 +1209,8 @@ print("unexpected successes     %6d  (more faults than retries, yet rows: not wr
       % figures["unexpected_ok"])
 print("hostile: structure broken%6d" % figures["structure"])
 print("hostile: wrong rows      %6d" % figures["hostile_wrong"])
+print("hostile: OAI-PMH queries %6d  (category and id values; counted in the two lines above)"
+      % figures["oai_hostile"])
 print("fault-free vs corpus     %6d mismatches" % figures["ref_mismatch"])
 print("skipped: mock failed     %6d  (requests the mock itself could not handle)"
       % figures["mock_limit"])

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fault-injection campaign (GitHub issue 5, "Reliability and security"):
 # every fault the mock can inject, at several counts around max_retries and
-# on several kinds of query, then hostile strings in every pushed-down qual.
+# on several kinds of query, then hostile strings in every pushed-down qual;
+# the same for the OAI-PMH tables (faults at the first page, a later page,
+# GetRecord and ListSets; hostile category and id values).
 # Prints: faults injected, queries run, wrong results, crashes, unclear
 # errors (and a few more figures); exits 1 if any of those is not 0.
 # See test/fault/campaign.py for what is checked.  VERBOSE=1 prints each trial.
-# About 4-6 minutes.
+# About 6-8 minutes.
 source "$(dirname "$0")/../shell/lib/common.bash"
 T_NAME=fault-campaign
 
@@ -27,6 +29,13 @@ IMPORT FOREIGN SCHEMA arxiv FROM SERVER arxiv_cached INTO cached_big;
 IMPORT FOREIGN SCHEMA arxiv FROM SERVER arxiv_cached INTO cached_small;
 ALTER FOREIGN TABLE small.papers OPTIONS (ADD page_size '50');
 ALTER FOREIGN TABLE cached_small.papers OPTIONS (ADD page_size '50');
+-- oai.oai_papers, oai.oai_versions: the mock's OAI-PMH endpoint (parts 4, 5)
+CREATE SERVER arxiv_oai FOREIGN DATA WRAPPER arxiv_fdw
+  OPTIONS (base_url '$ARXIV_MOCK_URL', oai_url '${ARXIV_MOCK_URL%/api/query}/oai',
+           request_interval '0', max_retries '2', timeout '2', cache_ttl '0',
+           max_response_bytes '4194304');
+CREATE SCHEMA oai;
+IMPORT FOREIGN SCHEMA arxiv_oai FROM SERVER arxiv_oai INTO oai;
 -- the mock's corpus, for what PostgreSQL semantics require
 CREATE TABLE corpus (id text PRIMARY KEY, version int, title text, abstract text,
   authors text[], author_details jsonb, primary_category text, categories text[],
