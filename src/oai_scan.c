@@ -1455,7 +1455,14 @@ harvest_page(ForeignScanState *node, OaiScanState *ss)
 	url = listing_url(ss, ss->cur, ss->token);
 	fetch_page(node, ss, url);
 	info = oai_parser_info(ss->parser);
-	if (info->error == OAI_ERROR_BAD_RESUMPTION_TOKEN && ss->token != NULL)
+	/*
+	 * A token rejected, or answered with noRecordsMatch (the list shrank
+	 * under its offset, or the server lost track): the list is not known to
+	 * be complete, so it starts again from its last datestamp.  Ending it
+	 * there would return part of the rows as if they were all.
+	 */
+	if ((info->error == OAI_ERROR_BAD_RESUMPTION_TOKEN ||
+		 info->error == OAI_ERROR_NO_RECORDS_MATCH) && ss->token != NULL)
 	{
 		restart_listing(ss, info, url);
 		return;
