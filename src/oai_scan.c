@@ -885,27 +885,21 @@ typedef struct RecordCallbackArg
 } RecordCallbackArg;
 
 /*
- * The parser's callback: errors (a declared type's input function, out of
- * memory) must not unwind through libxml2, so they are caught, the parse
- * stops, and fetch_attempt rethrows them.
+ * Run work(ss, arg) in the page context for a parser callback.  An error
+ * (a declared type's input function, out of memory) must not unwind
+ * through libxml2: it is caught and kept, the callback returns nonzero to
+ * stop the parse, and fetch_attempt rethrows it.
  */
 static int
-on_record(void *arg, const OaiRecord *record)
+guarded(OaiScanState *ss, void (*work) (OaiScanState *ss, const void *arg),
+		const void *arg)
 {
-	RecordCallbackArg *cb = arg;
-	OaiScanState *ss = cb->ss;
 	MemoryContext old = MemoryContextSwitchTo(ss->page_cxt);
 	volatile int rc = 0;
 
 	PG_TRY();
 	{
-		/* a ListSets page has no records: a server sending some is ignored */
-		if (!ss->listing_sets)
-		{
-			ss->records++;
-			if (!record->deleted)	/* arXiv never deletes; see README */
-				record_rows(cb->node, ss, record);
-		}
+		work(ss, arg);
 	}
 	PG_CATCH();
 	{
@@ -919,29 +913,49 @@ on_record(void *arg, const OaiRecord *record)
 	return rc;
 }
 
-/* The ListSets callback; errors are caught as in on_record. */
+typedef struct RecordWork
+{
+	ForeignScanState *node;
+	const OaiRecord *record;
+} RecordWork;
+
+static void
+record_work(OaiScanState *ss, const void *arg)
+{
+	const RecordWork *rw = arg;
+
+	/* a ListSets page has no records: a server sending some is ignored */
+	if (ss->listing_sets)
+		return;
+	ss->records++;
+	if (!rw->record->deleted)	/* arXiv never deletes; see README */
+		record_rows(rw->node, ss, rw->record);
+}
+
+/* The parser's record callback. */
+static int
+on_record(void *arg, const OaiRecord *record)
+{
+	RecordCallbackArg *cb = arg;
+	RecordWork	rw = {cb->node, record};
+
+	return guarded(cb->ss, record_work, &rw);
+}
+
+static void
+set_work(OaiScanState *ss, const void *arg)
+{
+	const OaiSet *set = arg;
+
+	if (ss->listing_sets && set->spec != NULL)
+		ss->sets_found = lappend(ss->sets_found, pstrdup(set->spec));
+}
+
+/* The ListSets callback. */
 static int
 on_set(void *arg, const OaiSet *set)
 {
-	OaiScanState *ss = ((RecordCallbackArg *) arg)->ss;
-	MemoryContext old = MemoryContextSwitchTo(ss->page_cxt);
-	volatile int rc = 0;
-
-	PG_TRY();
-	{
-		if (ss->listing_sets && set->spec != NULL)
-			ss->sets_found = lappend(ss->sets_found, pstrdup(set->spec));
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(ss->scan_cxt);
-		ss->record_error = CopyErrorData();
-		FlushErrorState();
-		rc = 1;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(old);
-	return rc;
+	return guarded(((RecordCallbackArg *) arg)->ss, set_work, set);
 }
 
 /* ---------------------------------------------------------------------
