@@ -185,6 +185,7 @@ static void sax_start_element(void *ctx, const xmlChar *localname,
 static void sax_end_element(void *ctx, const xmlChar *localname,
 							const xmlChar *prefix, const xmlChar *uri);
 static void sax_characters(void *ctx, const xmlChar *ch, int len);
+static void sax_start_document(void *ctx);
 static void sax_internal_subset(void *ctx, const xmlChar *name,
 								const xmlChar *external_id,
 								const xmlChar *system_id);
@@ -1039,6 +1040,19 @@ sax_characters(void *ctx, const xmlChar *ch, int len)
 		append_text(p, (const char *) ch, (size_t) len);
 }
 
+/* A declared encoding other than UTF-8 is refused (see sax_common.c). */
+static void
+sax_start_document(void *ctx)
+{
+	AtomParser *p = (AtomParser *) ctx;
+	const char *encoding = sax_foreign_encoding(p->ctxt);
+
+	if (encoding != NULL)
+		set_error(p, ATOM_ERR_XML, true,
+				  "document declares encoding \"%s\", but arXiv's feeds are UTF-8",
+				  encoding);
+}
+
 /*
  * Any DOCTYPE is refused.  libxml2 calls this as soon as it has read the
  * DOCTYPE's name, before the internal subset, so no declaration is ever
@@ -1107,6 +1121,7 @@ atom_parser_create(AtomEntryCallback callback, void *arg)
 		.start_element = sax_start_element,
 		.end_element = sax_end_element,
 		.characters = sax_characters,
+		.start_document = sax_start_document,
 		.internal_subset = sax_internal_subset,
 		.entity_decl = sax_entity_decl,
 		.structured_error = sax_structured_error,

@@ -1221,6 +1221,19 @@ sax_characters(void *ctx, const xmlChar *ch, int len)
 		append_text(p, (const char *) ch, (size_t) len);
 }
 
+/* A declared encoding other than UTF-8 is refused (see sax_common.c). */
+static void
+sax_start_document(void *ctx)
+{
+	OaiParser  *p = (OaiParser *) ctx;
+	const char *encoding = sax_foreign_encoding(p->ctxt);
+
+	if (encoding != NULL)
+		set_error(p, OAI_ERR_XML, true,
+				  "document declares encoding \"%s\", but arXiv's responses are UTF-8",
+				  encoding);
+}
+
 /* Any DOCTYPE is refused before its internal subset is read (see atom.c). */
 static void
 sax_internal_subset(void *ctx, const xmlChar *name,
@@ -1277,6 +1290,7 @@ oai_parser_create(OaiRecordCallback record_callback,
 		.start_element = sax_start_element,
 		.end_element = sax_end_element,
 		.characters = sax_characters,
+		.start_document = sax_start_document,
 		.internal_subset = sax_internal_subset,
 		.entity_decl = sax_entity_decl,
 		.structured_error = sax_structured_error,

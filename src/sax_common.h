@@ -36,7 +36,9 @@
 #define SAX_MAX_CHUNK			(1024 * 1024 * 1024)
 
 /*
- * The handlers a parser supplies.  characters also receives CDATA and
+ * The handlers a parser supplies.  start_document is where the declared
+ * encoding must be checked (see sax_foreign_encoding).  characters also
+ * receives CDATA and
  * whitespace-only text (which may separate words); internal_subset is
  * where a DOCTYPE must be refused, and entity_decl is a second line of
  * defence behind it.
@@ -46,6 +48,7 @@ typedef struct SaxHandlers
 	startElementNsSAX2Func start_element;
 	endElementNsSAX2Func end_element;
 	charactersSAXFunc characters;
+	startDocumentSAXFunc start_document;
 	internalSubsetSAXFunc internal_subset;
 	entityDeclSAXFunc entity_decl;
 	xmlStructuredErrorFunc structured_error;
@@ -61,5 +64,6 @@ extern bool sax_find_attribute(int nb_attributes, const xmlChar **attributes,
 							   const char *name, const xmlChar **value,
 							   const xmlChar **end);
 extern bool sax_is_html_doctype(const xmlChar *name);
+extern const char *sax_foreign_encoding(xmlParserCtxtPtr ctxt);
 
 #endif							/* ARXIV_SAX_COMMON_H */

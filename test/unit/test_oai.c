@@ -998,6 +998,9 @@ test_hostile(void)
 		{"\xff\xfe<\x00O\x00", OAI_ERR_XML},
 		{"<?xml version='1.0' encoding='UTF-8'?><OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'><error>\xc3\x28</error></OAI-PMH>", OAI_ERR_XML},
 		{"<?xml version='1.0' encoding='x-no-such-charset'?><OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'/>", OAI_ERR_XML},
+		/* declared encodings other than UTF-8 are refused (sax_common.c) */
+		{"<?xml version='1.0' encoding='UTF-7'?><OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'/>", OAI_ERR_XML},
+		{"<?xml version='1.0' encoding='ISO-8859-1'?><OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'/>", OAI_ERR_XML},
 	};
 	size_t		i;
 
