@@ -12,6 +12,7 @@ OBJS = \
 	src/fetch.o \
 	src/http.o \
 	src/oai.o \
+	src/oai_journal.o \
 	src/oai_plan.o \
 	src/oai_scan.o \
 	src/option.o \

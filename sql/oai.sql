@@ -168,6 +168,54 @@ SELECT count(*) FROM oai_papers WHERE category = 'cs.OS' AND datestamp >= '2024-
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 \! python3 test/mock/mockctl reset
 
+-- an interrupted harvest resumes where it stopped when
+-- arxiv_fdw.resume_harvests is on (cache creations and refreshes turn it
+-- on): its pages are kept on disk; the next scan asks only from their last
+-- datestamp on, then replays them, newest first, so that a paper changed
+-- in between comes once, as it is now
+SET arxiv_fdw.resume_harvests = on;
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+CREATE TEMP TABLE os_whole AS SELECT * FROM oai_papers WHERE category = 'cs.OS';
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+\! python3 test/mock/mockctl reset
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+-- the 11th page fails: 10 are kept
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 9, "count": 3}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS journaled_pages
+  FROM pg_ls_dir('arxiv_fdw/oai_journal') d,
+       LATERAL pg_ls_dir('arxiv_fdw/oai_journal/' || d) f
+ WHERE f LIKE '%.xml';
+-- a paper of the first page changes meanwhile
+\! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/resumed", "time": "2026-06-25T10:00:00Z"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
+CREATE TEMP TABLE os_resumed AS SELECT * FROM oai_papers WHERE category = 'cs.OS';
+\! python3 test/mock/mockctl requests verb set from resumptionToken | sed 's/resumptionToken=[^ ]*/resumptionToken=.../' | uniq -c
+SELECT (SELECT count(*) FROM os_whole) AS whole, (SELECT count(*) FROM os_resumed) AS resumed,
+       (SELECT count(DISTINCT id) FROM os_resumed) AS ids,
+       (SELECT array_agg(id) FROM (TABLE os_whole EXCEPT TABLE os_resumed) d) AS changed_from,
+       (SELECT array_agg(id || ' ' || doi) FROM (TABLE os_resumed EXCEPT TABLE os_whole) d) AS changed_to;
+-- complete: the journal is gone
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+-- a journal page that cannot be read (a disk that lost part of it) fails
+-- the scan and the journal is removed: the next one starts afresh
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 4, "count": 3}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+\! for f in "$ARXIV_WORK"/data/arxiv_fdw/oai_journal/*/000003.*.xml; do truncate -s 3000 "$f"; done
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id FROM oai_papers WHERE category = 'cs.OS';
+-- off, nothing is kept
+RESET arxiv_fdw.resume_harvests;
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 4, "count": 3}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+DROP TABLE os_whole, os_resumed;
+\! python3 test/mock/mockctl reset
+
 -- the API and OAI-PMH tables join: the newest from one, history from the other
 SELECT count(*) FROM oai_versions v
   JOIN oai_papers p USING (id)
@@ -201,6 +249,24 @@ SELECT cache_table, last_error_sqlstate, last_error FROM arxiv_fdw.caches ORDER 
 \! python3 test/mock/mockctl reset
 \! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/oai.test", "time": "2026-06-25T10:00:00Z"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
 SELECT * FROM arxiv_fdw.refresh_cache('os_papers', full => true);
+-- a full refresh that fails part-way resumes on the next refresh, which
+-- makes only the requests the first did not; the cache is whole throughout
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 15, "count": 3}'
+SELECT * FROM arxiv_fdw.refresh_cache('os_papers', full => true, raise_errors => false);
+SELECT count(*), count(*) FILTER (WHERE doi = '10.1234/oai.test') AS touched FROM os_papers;
+SELECT * FROM arxiv_fdw.refresh_cache('os_papers', full => true);
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+SELECT count(*) AS differ FROM (
+  (TABLE os_papers EXCEPT SELECT id, datestamp, sets, submitter, title, authors, authors_raw,
+          categories, primary_category, comments, proxy, report_no, msc_class, acm_class,
+          journal_ref, doi, license, abstract, published, updated, version, withdrawn
+     FROM oai_papers WHERE category = 'cs.OS')
+  UNION ALL
+  (SELECT id, datestamp, sets, submitter, title, authors, authors_raw,
+          categories, primary_category, comments, proxy, report_no, msc_class, acm_class,
+          journal_ref, doi, license, abstract, published, updated, version, withdrawn
+     FROM oai_papers WHERE category = 'cs.OS' EXCEPT TABLE os_papers)) d;
 SELECT arxiv_fdw.drop_cache('os_papers');
 SELECT arxiv_fdw.drop_cache('os_versions');
 \! python3 test/mock/mockctl reset

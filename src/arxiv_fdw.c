@@ -33,6 +33,14 @@ bool		arxiv_progress = false;
  */
 bool		arxiv_response_cache = true;
 
+/*
+ * arxiv_fdw.resume_harvests: OAI-PMH lists are journaled so that a harvest
+ * interrupted part-way resumes where it stopped (oai_journal.c).  Off by
+ * default, since a resumed scan returns pages fetched earlier; cache
+ * refreshes and creations turn it on, where that is what is wanted.
+ */
+bool		arxiv_resume_harvests = false;
+
 void		_PG_init(void);
 
 void
@@ -47,6 +55,11 @@ _PG_init(void)
 							 "Answers identical requests from the response cache.",
 							 "When off, scans do not use cached responses (they still store fresh ones); the server option cache_ttl sets how long they stay fresh.",
 							 &arxiv_response_cache, true, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("arxiv_fdw.resume_harvests",
+							 "Lets an interrupted OAI-PMH harvest resume where it stopped.",
+							 "Each page of an OAI-PMH list is kept on disk until the scan reaches its end; a later scan of the same role making the same request replays those pages, without requests, and goes on from there.  Cache creations and refreshes turn it on.",
+							 &arxiv_resume_harvests, false, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	arxiv_cache_init();
 	MarkGUCPrefixReserved("arxiv_fdw");

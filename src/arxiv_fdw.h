@@ -185,6 +185,7 @@ extern ArxivSource arxiv_table_source(Oid foreigntableid);
 /* arxiv_fdw.c */
 extern bool arxiv_progress;		/* GUC arxiv_fdw.progress */
 extern bool arxiv_response_cache;	/* GUC arxiv_fdw.response_cache */
+extern bool arxiv_resume_harvests;	/* GUC arxiv_fdw.resume_harvests */
 
 /* oai_plan.c */
 typedef struct OaiFieldInfo
@@ -365,6 +366,8 @@ typedef struct ArxivCounters
 } ArxivCounters;
 
 extern bool arxiv_make_data_dir(const char *subdir, bool missing_ok);
+extern int	arxiv_open_external(const char *path, int flags);
+extern void arxiv_close_external(int fd);
 extern void arxiv_stats_add(const ArxivCounters *delta);
 
 /* cache.c */

@@ -116,31 +116,6 @@ make_cache_dirs(void)
 	return arxiv_make_data_dir(CACHE_SUBDIR, true);
 }
 
-/*
- * Descriptors that live as long as a scan and are closed by a memory context
- * callback, whatever the order of the cleanup at abort: reserved with fd.c
- * but not owned by the transaction.
- */
-static int
-open_external(const char *path, int flags)
-{
-	int			fd;
-
-	if (!AcquireExternalFD())
-		return -1;
-	fd = open(path, flags | PG_BINARY, CACHE_FILE_MODE);
-	if (fd < 0)
-		ReleaseExternalFD();
-	return fd;
-}
-
-static void
-close_external(int fd)
-{
-	(void) close(fd);
-	ReleaseExternalFD();
-}
-
 /* 128 bits of role and key, as hex: the cache file's name */
 static void
 cache_key(Oid role, const char *key, char *hex)
@@ -354,7 +329,7 @@ reader_cleanup(void *arg)
 	ArxivCacheReader *r = (ArxivCacheReader *) arg;
 
 	if (r->fd >= 0)
-		close_external(r->fd);
+		arxiv_close_external(r->fd);
 	r->fd = -1;
 }
 
@@ -384,7 +359,7 @@ arxiv_cache_open(MemoryContext cxt, Oid role, const char *key, double ttl)
 
 	cache_key(role, key, hex);
 	snprintf(r->path, MAXPGPATH, "%s/%s.atom", CACHE_DIR, hex);
-	r->fd = open_external(r->path, O_RDONLY);
+	r->fd = arxiv_open_external(r->path, O_RDONLY);
 	if (r->fd < 0)
 		return NULL;
 	header = cache_header(role, key);
@@ -491,7 +466,7 @@ writer_cleanup(void *arg)
 
 	if (w->fd >= 0)
 	{
-		close_external(w->fd);
+		arxiv_close_external(w->fd);
 		w->fd = -1;
 		(void) unlink(w->tmp_path);
 	}
@@ -545,7 +520,7 @@ arxiv_cache_begin(MemoryContext cxt, Oid role, const char *key, double ttl)
 	cache_key(role, key, hex);
 	snprintf(w->final_path, MAXPGPATH, "%s/%s.atom", CACHE_DIR, hex);
 	snprintf(w->tmp_path, MAXPGPATH, "%s/tmp.%d.%d", CACHE_DIR, MyProcPid, seq++);
-	w->fd = open_external(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC);
+	w->fd = arxiv_open_external(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC);
 	if (w->fd < 0)
 		return NULL;			/* no cache, no failure */
 	header = cache_header(role, key);
@@ -623,7 +598,7 @@ arxiv_cache_commit(ArxivCacheWriter *w)
 	if (w == NULL || w->failed || w->fd < 0)
 		return;
 	ok = ftruncate(w->fd, w->off) == 0;
-	close_external(w->fd);
+	arxiv_close_external(w->fd);
 	w->fd = -1;
 	if (!ok)
 	{
@@ -673,11 +648,11 @@ arxiv_learned_store(Oid role, const char *base_url, const char *search_query,
 		return;
 	total_path(role, base_url, search_query, path);
 	snprintf(tmp, sizeof(tmp), "%s/tmp.%d.total", CACHE_DIR, MyProcPid);
-	fd = open_external(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+	fd = arxiv_open_external(tmp, O_WRONLY | O_CREAT | O_TRUNC);
 	if (fd < 0)
 		return;
 	ok = write(fd, content, len) == (ssize_t) len;
-	close_external(fd);
+	arxiv_close_external(fd);
 	if (ok)
 		install_file(tmp, path, len, 0);
 	else
@@ -698,13 +673,13 @@ arxiv_learned_lookup(Oid role, const char *base_url, const char *search_query,
 	bool		found = false;
 
 	total_path(role, base_url, search_query, path);
-	fd = open_external(path, O_RDONLY);
+	fd = arxiv_open_external(path, O_RDONLY);
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st) != 0 || difftime(time(NULL), st.st_mtime) > ttl ||
 		st.st_size > 1024 * 1024)
 	{
-		close_external(fd);
+		arxiv_close_external(fd);
 		return false;
 	}
 	buf = palloc(st.st_size + 1);
@@ -719,7 +694,7 @@ arxiv_learned_lookup(Oid role, const char *base_url, const char *search_query,
 		found = *total >= 0 && strcmp(buf, expected) == 0;
 		pfree(expected);
 	}
-	close_external(fd);
+	arxiv_close_external(fd);
 	pfree(buf);
 	return found;
 }

@@ -49,6 +49,7 @@
 
 #include "arxiv_id.h"
 #include "oai.h"
+#include "oai_journal.h"
 
 /* rejected resumption tokens a list may restart after, in a row */
 #define OAI_MAX_RESTARTS	3
@@ -147,6 +148,12 @@ typedef struct OaiScanState
 	int			restarts;		/* in a row, without "from" moving */
 	bool		eof;
 
+	/* arxiv_fdw.resume_harvests: see oai_journal.c */
+	OaiJournal *journal;		/* the list's, or NULL */
+	int			replay_left;	/* its pages still to replay, from the last */
+	bool		live_done;		/* the list's live part is over: replay */
+	List	   *journals;		/* every list's, removed at the end */
+
 	/* the page: parser, body, rows */
 	OaiParser  *parser;
 	MemoryContextCallback parser_cleanup;
@@ -175,6 +182,7 @@ typedef struct OaiScanState
 	int64		duplicates;
 	int64		retries;
 	int64		total_restarts;
+	int64		replayed;		/* pages taken from journals */
 	double		waited;
 } OaiScanState;
 
@@ -983,10 +991,16 @@ callback_arg(ForeignScanState *node, OaiScanState *ss)
 	return cb;
 }
 
-/* Empty the page and start a parser freed with the page context. */
+static void drop_body(OaiScanState *ss);
+
+/*
+ * Empty the page, and the body of the last one (kept until now for the
+ * journal), and start a parser freed with the page context.
+ */
 static void
 start_page(ForeignScanState *node, OaiScanState *ss)
 {
+	drop_body(ss);
 	MemoryContextReset(ss->page_cxt);
 	ss->tuples = NULL;
 	ss->recs = NULL;
@@ -1166,7 +1180,6 @@ fetch_attempt(ForeignScanState *node, OaiScanState *ss, const char *url,
 						hr.bytes)));
 	if (!hr.transport_error && !hr.too_large)
 		parse_body(ss);
-	drop_body(ss);
 	if (ss->record_error)
 		ReThrowError(ss->record_error);
 
@@ -1438,6 +1451,136 @@ dedupe_page(OaiScanState *ss)
 	idset_merge(&ss->seen, fresh, nfresh, ss->harvest_cxt);
 }
 
+/* ---------------------------------------------------------------------
+ * Journals (arxiv_fdw.resume_harvests; see oai_journal.c)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * A list with pages journaled by an interrupted scan resumes.  Those pages
+ * hold every paper of the list dated before their greatest datestamp, as
+ * it was then, and a paper changed since has a later datestamp.  So the
+ * list is asked for again from that datestamp on only (what was left, and
+ * what changed), and the journal's pages are replayed after that, the
+ * newest first, dropping papers already returned: every paper comes once,
+ * in the latest version fetched.  Going on from the journal's last token
+ * instead could skip papers: tokens are offsets, which shift as papers
+ * change (oai-pmh.md), and the journal may be days old.
+ */
+static void
+resume_listing(OaiScanState *ss)
+{
+	int32		mark = oai_journal_mark(ss->journal);
+
+	ss->replay_left = oai_journal_pages(ss->journal);
+	if (ss->replay_left > 0 && mark != OAI_JOURNAL_NO_MARK)
+		ss->cur->from = Max(ss->cur->from, (DateADT) mark);
+}
+
+/* Journal the list starting, a ListRecords, if resuming is asked for. */
+static void
+open_journal(OaiScanState *ss)
+{
+	MemoryContext old;
+
+	ss->journal = NULL;
+	ss->replay_left = 0;
+	ss->live_done = false;
+	if (!arxiv_resume_harvests || ss->cur->id != NULL)
+		return;
+	old = MemoryContextSwitchTo(ss->harvest_cxt);
+	ss->journal = oai_journal_open(listing_url(ss, ss->cur, NULL), ss->harvest_cxt);
+	if (ss->journal != NULL)
+	{
+		ss->journals = lappend(ss->journals, ss->journal);
+		resume_listing(ss);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* The harvest is complete: nothing is left to resume. */
+static void
+remove_journals(OaiScanState *ss)
+{
+	ListCell   *lc;
+
+	foreach(lc, ss->journals)
+		oai_journal_remove(lfirst(lc));
+	ss->journals = NIL;
+	ss->journal = NULL;
+}
+
+/* Keep a page just fetched, and taken, in the list's journal. */
+static void
+journal_page(OaiScanState *ss)
+{
+	if (ss->journal == NULL || !oai_journal_begin_page(ss->journal))
+		return;
+	for (BodyChunk *c = ss->body; c != NULL; c = c->next)
+		if (!oai_journal_write(ss->journal, c->data, c->len))
+			return;
+	oai_journal_end_page(ss->journal, ss->last_datestamp);
+}
+
+static bool
+replay_feed(void *arg, const char *data, size_t len)
+{
+	OaiScanState *ss = arg;
+
+	ss->parse_status = oai_parser_feed(ss->parser, data, len);
+	return ss->parse_status == OAI_OK;
+}
+
+/*
+ * The list's next journaled page, as if it had just been fetched.  A page
+ * that cannot be read whole fails the scan, and the journal is removed so
+ * that the next try starts the list afresh: the pages after it were written
+ * later, and cannot stand in for it.
+ */
+static void
+replay_page(ForeignScanState *node, OaiScanState *ss)
+{
+	int			page = ss->replay_left--;
+	bool		read;
+
+	start_page(node, ss);
+	read = oai_journal_replay(ss->journal, page, replay_feed, ss);
+	if (read && ss->parse_status == OAI_OK)
+		ss->parse_status = oai_parser_finish(ss->parser);
+	if (ss->record_error)
+		ReThrowError(ss->record_error);
+	if (!read || ss->parse_status != OAI_OK ||
+		oai_parser_info(ss->parser)->error != OAI_ERROR_NONE)
+	{
+		oai_journal_remove(ss->journal);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("could not resume an interrupted OAI-PMH harvest"),
+				 errdetail("Page %d of the journal of its list could not be read: %s",
+						   page, read ? oai_parser_errmsg(ss->parser) : "read error."),
+				 errhint("Run the query again: the journal has been removed, and the list will be harvested from its start.")));
+	}
+	dedupe_page(ss);
+	ss->replayed++;
+	if (ss->replay_left == 0)
+		ss->cur = NULL;
+}
+
+/* The live part of the list is over: replay its journal, if any, or end. */
+static void
+end_live(OaiScanState *ss)
+{
+	if (ss->replay_left > 0)
+		ss->live_done = true;
+	else
+		ss->cur = NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Lists
+ * ---------------------------------------------------------------------
+ */
+
 static void
 next_listing(OaiScanState *ss)
 {
@@ -1445,12 +1588,14 @@ next_listing(OaiScanState *ss)
 	{
 		ss->eof = true;
 		ss->cur = NULL;
+		remove_journals(ss);
 		return;
 	}
 	ss->cur = list_nth(ss->listings, ss->next_listing++);
 	ss->token = NULL;
 	DATE_NOBEGIN(ss->last_datestamp);
 	ss->restarts = 0;
+	open_journal(ss);
 }
 
 /* Fetch the next page of the harvest into the page's rows. */
@@ -1465,6 +1610,11 @@ harvest_page(ForeignScanState *node, OaiScanState *ss)
 		next_listing(ss);
 		if (ss->eof)
 			return;
+	}
+	if (ss->live_done)
+	{
+		replay_page(node, ss);
+		return;
 	}
 	url = listing_url(ss, ss->cur, ss->token);
 	fetch_page(node, ss, url);
@@ -1484,16 +1634,17 @@ harvest_page(ForeignScanState *node, OaiScanState *ss)
 	if (info->error == OAI_ERROR_NO_RECORDS_MATCH ||
 		(info->error == OAI_ERROR_ID_DOES_NOT_EXIST && ss->cur->id != NULL))
 	{
-		ss->cur = NULL;
+		end_live(ss);
 		return;
 	}
 	if (info->error != OAI_ERROR_NONE)
 		report_oai_error(info, url);
 	dedupe_page(ss);
+	journal_page(ss);
 	if (info->has_token && info->token[0] != '\0')
 		ss->token = MemoryContextStrdup(ss->harvest_cxt, info->token);
 	else
-		ss->cur = NULL;
+		end_live(ss);
 	if (arxiv_progress)
 		ereport(NOTICE,
 				(errmsg("OAI-PMH page %lld: %lld records so far, %.1f s waited for the rate limit",
@@ -1649,6 +1800,11 @@ oaiReScanForeignScan(ForeignScanState *node)
 	memset(&ss->seen, 0, sizeof(ss->seen));
 	ss->cur = NULL;
 	ss->token = NULL;
+	/* resetting harvest_cxt closed the journals; their pages stay */
+	ss->journal = NULL;
+	ss->journals = NIL;
+	ss->replay_left = 0;
+	ss->live_done = false;
 	ss->tuples = NULL;
 	ss->recs = NULL;
 	ss->nrecs = ss->ntuples = ss->next_rec = ss->next_tuple = 0;
@@ -1732,6 +1888,8 @@ oaiExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("OAI-PMH Restarts", NULL, ss->total_restarts, es);
 	if (ss->retries > 0 || es->verbose)
 		ExplainPropertyInteger("OAI-PMH Retries", NULL, ss->retries, es);
+	if (ss->replayed > 0)
+		ExplainPropertyInteger("OAI-PMH Pages Resumed", NULL, ss->replayed, es);
 	if (es->verbose && ss->first_url)
 		ExplainPropertyText("OAI-PMH First Request", arxiv_url_redact(ss->first_url), es);
 }

@@ -65,6 +65,35 @@ arxiv_make_data_dir(const char *subdir, bool missing_ok)
 	return true;
 }
 
+/*
+ * Descriptors of files under ARXIV_DATA_DIR that live as long as a scan and
+ * are closed by a memory context callback, whatever the order of the
+ * cleanup at abort: reserved with fd.c but not owned by the transaction.
+ * Returns -1 (errno set) if none is available or open fails.
+ */
+int
+arxiv_open_external(const char *path, int flags)
+{
+	int			fd;
+
+	if (!AcquireExternalFD())
+	{
+		errno = EMFILE;
+		return -1;
+	}
+	fd = open(path, flags | PG_BINARY, S_IRUSR | S_IWUSR);
+	if (fd < 0)
+		ReleaseExternalFD();
+	return fd;
+}
+
+void
+arxiv_close_external(int fd)
+{
+	(void) close(fd);
+	ReleaseExternalFD();
+}
+
 static void
 add_counters(ArxivCounters *to, const ArxivCounters *delta)
 {

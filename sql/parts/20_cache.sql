@@ -288,6 +288,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 -- a cache starts from what arXiv has now, not from a stored response
 SET arxiv_fdw.response_cache = off
+-- an OAI-PMH harvest that fails part-way resumes on the next try, from
+-- pages kept on disk (see oai_journal.c); the creation stays all or nothing
+SET arxiv_fdw.resume_harvests = on
 AS $$
 DECLARE
     started timestamptz := clock_timestamp();
@@ -443,6 +446,10 @@ SET search_path = pg_catalog, pg_temp
 -- a refresh exists to see what changed: never answer it from stored
 -- responses (an incremental refresh repeats its request exactly)
 SET arxiv_fdw.response_cache = off
+-- but an OAI-PMH harvest interrupted part-way resumes from the pages it
+-- had (see oai_journal.c), rather than asking for them again: a big set
+-- takes hours at arXiv's rate, and the refresh is still all or nothing
+SET arxiv_fdw.resume_harvests = on
 AS $$
 DECLARE
     started timestamptz := clock_timestamp();
