@@ -214,6 +214,20 @@ RESET arxiv_fdw.resume_harvests;
 SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
 SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
 DROP TABLE os_whole, os_resumed;
+-- a journal nobody resumes is removed after 7 days, by the next session
+-- that opens one
+SET arxiv_fdw.resume_harvests = on;
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 4, "count": 3}'
+SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+\! touch -d '8 days ago' "$ARXIV_WORK"/data/arxiv_fdw/oai_journal/*/request
+\c -
+SET timezone = 'UTC';
+SET arxiv_fdw.resume_harvests = on;
+SELECT count(*) FROM oai_papers WHERE category = 'cs.DL' AND datestamp >= '2026-01-01';
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+RESET arxiv_fdw.resume_harvests;
 \! python3 test/mock/mockctl reset
 
 -- the API and OAI-PMH tables join: the newest from one, history from the other

@@ -262,6 +262,53 @@ claim_journal(OaiJournal *j, const char *request)
 }
 
 /*
+ * Remove the journals nobody resumed within OAI_JOURNAL_MAX_AGE (a query
+ * run once with arxiv_fdw.resume_harvests on, interrupted and never run
+ * again), so that they do not keep disk space forever.  Done at most once
+ * an hour per session, when a journal is opened; a journal in use is
+ * locked and skipped.
+ */
+static void
+sweep_old_journals(void)
+{
+	static time_t last_sweep = 0;
+	time_t		now = time(NULL);
+	DIR		   *dir;
+	struct dirent *de;
+
+	if (now - last_sweep < 3600)
+		return;
+	last_sweep = now;
+	dir = AllocateDir(JOURNAL_DIR);
+	while ((de = ReadDirExtended(dir, JOURNAL_DIR, LOG)) != NULL)
+	{
+		OaiJournal	j;
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		if (strlen(de->d_name) != 16 ||
+			strspn(de->d_name, "0123456789abcdef") != 16)
+			continue;
+		memset(&j, 0, sizeof(j));
+		j.cxt = CurrentMemoryContext;
+		j.write_fd = -1;
+		snprintf(j.dir, MAXPGPATH, "%s/%s", JOURNAL_DIR, de->d_name);
+		snprintf(path, MAXPGPATH, "%s/request", j.dir);
+		j.lock_fd = arxiv_open_external(path, O_RDONLY);
+		if (j.lock_fd < 0)
+			continue;
+		if (flock(j.lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+			fstat(j.lock_fd, &st) == 0 &&
+			(double) now - (double) st.st_mtime >= OAI_JOURNAL_MAX_AGE)
+			oai_journal_remove(&j);
+		journal_cleanup(&j);
+		if (j.marks)
+			pfree(j.marks);
+	}
+	FreeDir(dir);
+}
+
+/*
  * The journal of the list whose first request is first_url, locked for
  * this scan until cxt is reset; NULL if there is none to use (another scan
  * holds it, or the data directory cannot hold one).
@@ -276,6 +323,7 @@ oai_journal_open(const char *first_url, MemoryContext cxt)
 
 	if (!arxiv_make_data_dir(JOURNAL_SUBDIR, true))
 		return NULL;
+	sweep_old_journals();
 	key = hash_bytes_extended((const unsigned char *) request, strlen(request),
 							  0x6f61696a);
 	j = MemoryContextAllocZero(cxt, sizeof(OaiJournal));
