@@ -560,28 +560,157 @@ metadata_field(OaiFormat format, const char *name, RecField *field)
 	return false;
 }
 
-static OaiVerb
-verb_of(const char *name)
+/* A child element's local name and the field it fills. */
+typedef struct NamedField
 {
-	if (strcmp(name, "ListRecords") == 0)
-		return OAI_VERB_LIST_RECORDS;
-	if (strcmp(name, "GetRecord") == 0)
-		return OAI_VERB_GET_RECORD;
-	if (strcmp(name, "ListIdentifiers") == 0)
-		return OAI_VERB_LIST_IDENTIFIERS;
-	if (strcmp(name, "ListSets") == 0)
-		return OAI_VERB_LIST_SETS;
-	if (strcmp(name, "Identify") == 0)
-		return OAI_VERB_IDENTIFY;
-	if (strcmp(name, "ListMetadataFormats") == 0)
-		return OAI_VERB_LIST_METADATA_FORMATS;
-	return OAI_VERB_NONE;
+	const char *name;
+	unsigned char field;
+} NamedField;
+
+#define lengthof_table(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Look "name" up in a table; false if it is not there. */
+static bool
+named_field(const NamedField *table, size_t n, const char *name,
+			unsigned char *field)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		if (strcmp(name, table[i].name) == 0)
+		{
+			*field = table[i].field;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const NamedField verbs[] = {
+	{"ListRecords", OAI_VERB_LIST_RECORDS},
+	{"GetRecord", OAI_VERB_GET_RECORD},
+	{"ListIdentifiers", OAI_VERB_LIST_IDENTIFIERS},
+	{"ListSets", OAI_VERB_LIST_SETS},
+	{"Identify", OAI_VERB_IDENTIFY},
+	{"ListMetadataFormats", OAI_VERB_LIST_METADATA_FORMATS},
+};
+
+/* children of the root besides the verb's element */
+static const NamedField root_info[] = {
+	{"responseDate", I_RESPONSE_DATE},
+	{"request", I_REQUEST_URL},
+	{"error", I_ERROR_MESSAGE},
+};
+
+static const NamedField identify_info[] = {
+	{"repositoryName", I_REPOSITORY_NAME},
+	{"baseURL", I_BASE_URL},
+	{"earliestDatestamp", I_EARLIEST_DATESTAMP},
+	{"granularity", I_GRANULARITY},
+	{"deletedRecord", I_DELETED_RECORD},
+};
+
+static const NamedField header_fields[] = {
+	{"identifier", F_IDENTIFIER},
+	{"datestamp", F_DATESTAMP},
+};
+
+static const NamedField version_fields[] = {
+	{"date", VF_DATE},
+	{"size", VF_SIZE},
+	{"source_type", VF_SOURCE_TYPE},
+};
+
+static const NamedField set_fields[] = {
+	{"setSpec", F_SET_SPEC},
+	{"setName", F_SET_NAME},
+};
+
+/* A child of the root: the verb's element, or a field of the response. */
+static ElemKind
+classify_in_root(const char *name, unsigned char *field)
+{
+	if (named_field(root_info, lengthof_table(root_info), name, field))
+		return EK_INFO_FIELD;
+	if (named_field(verbs, lengthof_table(verbs), name, field))
+		return EK_VERB;
+	return EK_IGNORED;
+}
+
+/* A child of the verb's element: records, headers, sets, Identify's fields, the token. */
+static ElemKind
+classify_in_verb(OaiVerb verb, const char *name, unsigned char *field)
+{
+	if ((verb == OAI_VERB_LIST_RECORDS || verb == OAI_VERB_GET_RECORD) &&
+		strcmp(name, "record") == 0)
+		return EK_RECORD;
+	if (verb == OAI_VERB_LIST_IDENTIFIERS && strcmp(name, "header") == 0)
+		return EK_HEADER;
+	if (verb == OAI_VERB_LIST_SETS && strcmp(name, "set") == 0)
+		return EK_SET;
+	if (verb == OAI_VERB_IDENTIFY)
+		return named_field(identify_info, lengthof_table(identify_info), name, field)
+			? EK_INFO_FIELD : EK_IGNORED;
+	if (verb != OAI_VERB_GET_RECORD && strcmp(name, "resumptionToken") == 0)
+	{
+		*field = I_TOKEN;
+		return EK_INFO_FIELD;
+	}
+	return EK_IGNORED;
+}
+
+static ElemKind
+classify_in_header(const char *name, unsigned char *field)
+{
+	if (strcmp(name, "setSpec") == 0)
+		return EK_SET_SPEC;
+	return named_field(header_fields, lengthof_table(header_fields), name, field)
+		? EK_RECORD_FIELD : EK_IGNORED;
+}
+
+/* The root of a record's metadata: its format.  Only the first counts. */
+static ElemKind
+classify_in_metadata(OaiParser *p, const char *uri, const char *name,
+					 unsigned char *field)
+{
+	if (p->format != OAI_FORMAT_NONE)
+		return EK_IGNORED;
+	if (uri != NULL && strcmp(uri, ARXIVRAW_NS) == 0 &&
+		strcmp(name, "arXivRaw") == 0)
+		p->format = OAI_FORMAT_ARXIV_RAW;
+	else if (uri != NULL && strcmp(uri, ARXIV_NS) == 0 &&
+			 strcmp(name, "arXiv") == 0)
+		p->format = OAI_FORMAT_ARXIV;
+	else
+		p->format = OAI_FORMAT_OTHER;
+	*field = (unsigned char) p->format;
+	return EK_FORMAT_ROOT;
+}
+
+/* A field of the metadata, in the format's own namespace. */
+static ElemKind
+classify_in_format_root(OaiFormat format, const char *uri, const char *name,
+						unsigned char *field)
+{
+	const char *ns = format == OAI_FORMAT_ARXIV_RAW ? ARXIVRAW_NS :
+		format == OAI_FORMAT_ARXIV ? ARXIV_NS : NULL;
+	RecField	f;
+
+	if (ns == NULL || uri == NULL || strcmp(uri, ns) != 0)
+		return EK_IGNORED;
+	if (format == OAI_FORMAT_ARXIV_RAW && strcmp(name, "version") == 0)
+		return EK_VERSION;
+	if (!metadata_field(format, name, &f))
+		return EK_IGNORED;
+	*field = (unsigned char) f;
+	return EK_RECORD_FIELD;
 }
 
 /*
  * Classify a child of an element of kind "parent" (frame pf).  Elements
  * the parser does not extract are EK_IGNORED, and so are all children of
- * text fields, so captures never nest.
+ * text fields, so captures never nest.  Below the root, only elements in
+ * OAI-PMH's namespace count, except inside the metadata, where the
+ * format's namespace does.
  */
 static ElemKind
 classify_element(OaiParser *p, const ElemFrame *pf, const char *uri,
@@ -592,146 +721,31 @@ classify_element(OaiParser *p, const ElemFrame *pf, const char *uri,
 	switch ((ElemKind) pf->kind)
 	{
 		case EK_ROOT:
-			if (!oai)
-				return EK_IGNORED;
-			if (strcmp(name, "responseDate") == 0)
-				*field = I_RESPONSE_DATE;
-			else if (strcmp(name, "request") == 0)
-				*field = I_REQUEST_URL;
-			else if (strcmp(name, "error") == 0)
-				*field = I_ERROR_MESSAGE;
-			else
-			{
-				OaiVerb		verb = verb_of(name);
-
-				if (verb == OAI_VERB_NONE)
-					return EK_IGNORED;
-				*field = (unsigned char) verb;
-				return EK_VERB;
-			}
-			return EK_INFO_FIELD;
-
+			return oai ? classify_in_root(name, field) : EK_IGNORED;
 		case EK_VERB:
-			if (!oai)
-				return EK_IGNORED;
-			switch ((OaiVerb) pf->field)
-			{
-				case OAI_VERB_LIST_RECORDS:
-				case OAI_VERB_GET_RECORD:
-					if (strcmp(name, "record") == 0)
-						return EK_RECORD;
-					break;
-				case OAI_VERB_LIST_IDENTIFIERS:
-					if (strcmp(name, "header") == 0)
-						return EK_HEADER;
-					break;
-				case OAI_VERB_LIST_SETS:
-					if (strcmp(name, "set") == 0)
-						return EK_SET;
-					break;
-				case OAI_VERB_IDENTIFY:
-					if (strcmp(name, "repositoryName") == 0)
-						*field = I_REPOSITORY_NAME;
-					else if (strcmp(name, "baseURL") == 0)
-						*field = I_BASE_URL;
-					else if (strcmp(name, "earliestDatestamp") == 0)
-						*field = I_EARLIEST_DATESTAMP;
-					else if (strcmp(name, "granularity") == 0)
-						*field = I_GRANULARITY;
-					else if (strcmp(name, "deletedRecord") == 0)
-						*field = I_DELETED_RECORD;
-					else
-						return EK_IGNORED;
-					return EK_INFO_FIELD;
-				default:
-					break;
-			}
-			if (strcmp(name, "resumptionToken") == 0 &&
-				pf->field != OAI_VERB_GET_RECORD &&
-				pf->field != OAI_VERB_IDENTIFY)
-			{
-				*field = I_TOKEN;
-				return EK_INFO_FIELD;
-			}
-			return EK_IGNORED;
-
+			return oai ? classify_in_verb((OaiVerb) pf->field, name, field) : EK_IGNORED;
 		case EK_RECORD:
 			if (oai && strcmp(name, "header") == 0)
 				return EK_HEADER;
 			if (oai && strcmp(name, "metadata") == 0)
 				return EK_METADATA;
 			return EK_IGNORED;
-
 		case EK_HEADER:
-			if (!oai)
-				return EK_IGNORED;
-			if (strcmp(name, "identifier") == 0)
-				*field = F_IDENTIFIER;
-			else if (strcmp(name, "datestamp") == 0)
-				*field = F_DATESTAMP;
-			else if (strcmp(name, "setSpec") == 0)
-				return EK_SET_SPEC;
-			else
-				return EK_IGNORED;
-			return EK_RECORD_FIELD;
-
+			return oai ? classify_in_header(name, field) : EK_IGNORED;
 		case EK_METADATA:
-			/* the first metadata root counts; a second one is ignored */
-			if (p->format != OAI_FORMAT_NONE)
-				return EK_IGNORED;
-			if (uri != NULL && strcmp(uri, ARXIVRAW_NS) == 0 &&
-				strcmp(name, "arXivRaw") == 0)
-				p->format = OAI_FORMAT_ARXIV_RAW;
-			else if (uri != NULL && strcmp(uri, ARXIV_NS) == 0 &&
-					 strcmp(name, "arXiv") == 0)
-				p->format = OAI_FORMAT_ARXIV;
-			else
-				p->format = OAI_FORMAT_OTHER;
-			*field = (unsigned char) p->format;
-			return EK_FORMAT_ROOT;
-
+			return classify_in_metadata(p, uri, name, field);
 		case EK_FORMAT_ROOT:
-			{
-				OaiFormat	format = (OaiFormat) pf->field;
-				const char *ns = format == OAI_FORMAT_ARXIV_RAW ? ARXIVRAW_NS :
-					format == OAI_FORMAT_ARXIV ? ARXIV_NS : NULL;
-				RecField	f;
-
-				if (ns == NULL || uri == NULL || strcmp(uri, ns) != 0)
-					return EK_IGNORED;
-				if (format == OAI_FORMAT_ARXIV_RAW &&
-					strcmp(name, "version") == 0)
-					return EK_VERSION;
-				if (!metadata_field(format, name, &f))
-					return EK_IGNORED;
-				*field = (unsigned char) f;
-				return EK_RECORD_FIELD;
-			}
-
+			return classify_in_format_root((OaiFormat) pf->field, uri, name, field);
 		case EK_VERSION:
 			if (uri == NULL || strcmp(uri, ARXIVRAW_NS) != 0)
 				return EK_IGNORED;
-			if (strcmp(name, "date") == 0)
-				*field = VF_DATE;
-			else if (strcmp(name, "size") == 0)
-				*field = VF_SIZE;
-			else if (strcmp(name, "source_type") == 0)
-				*field = VF_SOURCE_TYPE;
-			else
-				return EK_IGNORED;
-			return EK_VERSION_FIELD;
-
+			return named_field(version_fields, lengthof_table(version_fields), name, field)
+				? EK_VERSION_FIELD : EK_IGNORED;
 		case EK_SET:
 			if (!oai)
 				return EK_IGNORED;
-			if (strcmp(name, "setSpec") == 0)
-				*field = F_SET_SPEC;
-			else if (strcmp(name, "setName") == 0)
-				*field = F_SET_NAME;
-			else
-				return EK_IGNORED;
-			return EK_RECORD_FIELD;
-
+			return named_field(set_fields, lengthof_table(set_fields), name, field)
+				? EK_RECORD_FIELD : EK_IGNORED;
 		default:
 			return EK_IGNORED;
 	}
@@ -1544,134 +1558,146 @@ strip_et_al(char *s)
 	}
 }
 
+/* The state of oai_split_authors: where names go, and the last one. */
+typedef struct AuthorSplit
+{
+	const char *raw;
+	char	   *out;			/* next free byte of the caller's buffer */
+	OaiAuthorName *names;
+	int			maxnames;
+	int			n;				/* names found so far */
+	int			last;			/* the name a group would attach to, or -1 */
+	bool		last_has_aff;
+	size_t		name_start;		/* where the current name began */
+} AuthorSplit;
+
 /*
- * A name of len bytes at start ends: collapse it into *out and, unless it is
- * empty or only "et al", count it as name *n (stored while there is room)
- * and make it the one a following parenthesised group attaches to.
+ * The current name ends at "end": collapse it into the buffer and, unless
+ * it is empty or only "et al", count it (stored while there is room) and
+ * make it the one a following parenthesised group attaches to.
  */
 static void
-end_name_at(const char *start, size_t len, char **out, OaiAuthorName *names,
-			int maxnames, int *n, int *last, bool *last_has_aff)
+end_name(AuthorSplit *sp, size_t end)
 {
-	char	   *name = emit_collapsed(start, len, out);
+	char	   *name = emit_collapsed(sp->raw + sp->name_start,
+									  end - sp->name_start, &sp->out);
 
 	strip_et_al(name);
 	if (name[0] == '\0' || is_et_al(name))
 	{
-		*out = name;			/* discard */
+		sp->out = name;			/* discard */
 		return;
 	}
-	if (*n < maxnames)
+	if (sp->n < sp->maxnames)
 	{
-		names[*n].name = name;
-		names[*n].affiliation = NULL;
+		sp->names[sp->n].name = name;
+		sp->names[sp->n].affiliation = NULL;
 	}
-	*last = (*n)++;
-	*last_has_aff = false;
+	sp->last = sp->n++;
+	sp->last_has_aff = false;
+}
+
+/*
+ * The end of the group opened at raw[i] (by "open", closed by "close",
+ * nesting): the index after its closing character, or of the string's end
+ * if it is not closed (*closed false).
+ */
+static size_t
+group_end(const char *raw, size_t i, char open, char close, bool *closed)
+{
+	size_t		depth = 1;
+	size_t		j = i + 1;
+
+	while (raw[j] != '\0' && depth > 0)
+	{
+		if (raw[j] == open)
+			depth++;
+		else if (raw[j] == close)
+			depth--;
+		j++;
+	}
+	*closed = depth == 0;
+	return j;
+}
+
+/*
+ * A parenthesised group from raw[i] to before raw[j]: it ends the name
+ * before it, if any, and is the affiliation of the name just before it
+ * unless that one has one already.
+ */
+static void
+take_group(AuthorSplit *sp, size_t i, size_t j, bool closed)
+{
+	end_name(sp, i);
+	if (sp->last >= 0 && !sp->last_has_aff)
+	{
+		size_t		inner_end = closed ? j - 1 : j;
+		char	   *aff = emit_collapsed(sp->raw + i + 1, inner_end - (i + 1),
+										 &sp->out);
+
+		if (sp->last < sp->maxnames)
+			sp->names[sp->last].affiliation = aff;
+		sp->last_has_aff = true;
+	}
+	sp->name_start = j;
+}
+
+/* The length of the separator at raw[i] (",", ";", ":", " and "...), or 0. */
+static size_t
+separator_at(const char *raw, size_t i)
+{
+	char		c = raw[i];
+
+	if (c == ',' || c == ';' || c == ':')
+		return 1;
+	return separator_word_at(raw, i);
 }
 
 int
 oai_split_authors(const char *raw, char *buf, size_t bufsz,
 				  OaiAuthorName *names, int maxnames)
 {
-	size_t		len;
+	AuthorSplit sp;
 	size_t		i = 0;
-	size_t		name_start = 0;
-	char	   *out = buf;
-	int			n = 0;
-	int			last = -1;		/* index of the name a group would attach to */
-	bool		last_has_aff = true;
 
 	if (raw == NULL || buf == NULL || (names == NULL && maxnames > 0))
 		return -1;
-	len = strlen(raw);
-	if (bufsz < 2 * len + 2)
+	if (bufsz < 2 * strlen(raw) + 2)
 		return -1;
+	memset(&sp, 0, sizeof(sp));
+	sp.raw = raw;
+	sp.out = buf;
+	sp.names = names;
+	sp.maxnames = maxnames;
+	sp.last = -1;
+	sp.last_has_aff = true;
 
-	for (;;)
+	while (raw[i] != '\0')
 	{
-		char		c = raw[i];
-		size_t		wordlen = 0;
-		bool		end_name = false;
-		size_t		name_end = i;
-		size_t		skip = 0;
+		size_t		skip;
+		bool		closed;
 
-		if (c == '\0')
-			end_name = true;
-		else if (c == ',' || c == ';' || c == ':')
+		if (raw[i] == '(')
 		{
-			end_name = true;
-			skip = 1;
-		}
-		else if ((wordlen = separator_word_at(raw, i)) > 0)
-		{
-			end_name = true;
-			skip = wordlen;
-		}
-		else if (c == '(')
-		{
-			/* a parenthesised group: up to its matching ")" or the end */
-			size_t		depth = 1;
-			size_t		j = i + 1;
+			size_t		j = group_end(raw, i, '(', ')', &closed);
 
-			while (raw[j] != '\0' && depth > 0)
-			{
-				if (raw[j] == '(')
-					depth++;
-				else if (raw[j] == ')')
-					depth--;
-				j++;
-			}
-
-			/* the name before the group, if any, ends here */
-			end_name_at(raw + name_start, i - name_start, &out, names,
-						maxnames, &n, &last, &last_has_aff);
-
-			/* the group is the affiliation of the name just before it */
-			if (last >= 0 && !last_has_aff)
-			{
-				size_t		inner_end = depth == 0 ? j - 1 : j;
-				char	   *aff = emit_collapsed(raw + i + 1,
-												 inner_end - (i + 1), &out);
-
-				if (last < maxnames)
-					names[last].affiliation = aff;
-				last_has_aff = true;
-			}
+			take_group(&sp, i, j, closed);
 			i = j;
-			name_start = i;
-			continue;
 		}
-		else if (c == '{')
+		else if (raw[i] == '{')
+			/* a TeX group: separators inside do not count */
+			i = group_end(raw, i, '{', '}', &closed);
+		else if ((skip = separator_at(raw, i)) > 0)
 		{
-			/* TeX group: separators inside do not count */
-			size_t		depth = 1;
-
-			i++;
-			while (raw[i] != '\0' && depth > 0)
-			{
-				if (raw[i] == '{')
-					depth++;
-				else if (raw[i] == '}')
-					depth--;
-				i++;
-			}
-			continue;
-		}
-
-		if (end_name)
-		{
-			end_name_at(raw + name_start, name_end - name_start, &out, names,
-						maxnames, &n, &last, &last_has_aff);
-			if (c == '\0')
-				break;
+			end_name(&sp, i);
 			i += skip;
-			name_start = i;
-			continue;
+			sp.name_start = i;
 		}
-		i++;
+		else
+			i++;
 	}
-	return n;
+	end_name(&sp, i);
+	return sp.n;
 }
 
 /* ---------- dates ---------- */
