@@ -861,6 +861,62 @@ accept_root(OaiParser *p, const char *nsuri, const char *name)
 	return false;
 }
 
+/* A record's header; in ListIdentifiers the header is the record. */
+static void
+begin_header(OaiParser *p, int nb_attributes, const xmlChar **attributes)
+{
+	const xmlChar *v;
+	const xmlChar *v_end;
+
+	if (!p->in_record)
+		begin_record(p);
+	if (sax_find_attribute(nb_attributes, attributes, "status", &v, &v_end) &&
+		v_end - v == 7 && memcmp(v, "deleted", 7) == 0)
+		p->deleted = true;
+}
+
+/* What an element of "kind" starts: a record, a capture of its text... */
+static void
+begin_element(OaiParser *p, ElemKind kind, unsigned char field,
+			  int nb_attributes, const xmlChar **attributes)
+{
+	switch (kind)
+	{
+		case EK_VERB:
+			if (p->info.verb == OAI_VERB_NONE)
+				p->info.verb = (OaiVerb) field;
+			break;
+		case EK_INFO_FIELD:
+			begin_info_field(p, (InfoField) field, nb_attributes, attributes);
+			break;
+		case EK_RECORD:
+			begin_record(p);
+			break;
+		case EK_HEADER:
+			begin_header(p, nb_attributes, attributes);
+			break;
+		case EK_SET:
+			begin_record(p);
+			break;
+		case EK_RECORD_FIELD:
+			if (p->fields[field] == NO_STR)
+				begin_capture(p);
+			break;
+		case EK_SET_SPEC:
+			begin_capture(p);
+			break;
+		case EK_VERSION:
+			begin_version(p, nb_attributes, attributes);
+			break;
+		case EK_VERSION_FIELD:
+			if (p->versions[p->nversions - 1].fields[field] == NO_STR)
+				begin_capture(p);
+			break;
+		default:
+			break;
+	}
+}
+
 static void
 sax_start_element(void *ctx, const xmlChar *localname,
 				  const xmlChar *prefix, const xmlChar *uri,
@@ -873,8 +929,6 @@ sax_start_element(void *ctx, const xmlChar *localname,
 	const char *nsuri = (const char *) uri;
 	unsigned char field = 0;
 	ElemKind	kind;
-	const xmlChar *v;
-	const xmlChar *v_end;
 
 	(void) prefix;
 	(void) nb_namespaces;
@@ -910,46 +964,7 @@ sax_start_element(void *ctx, const xmlChar *localname,
 	p->stack[p->depth].field = field;
 	p->depth++;
 
-	switch (kind)
-	{
-		case EK_VERB:
-			if (p->info.verb == OAI_VERB_NONE)
-				p->info.verb = (OaiVerb) field;
-			break;
-		case EK_INFO_FIELD:
-			begin_info_field(p, (InfoField) field, nb_attributes, attributes);
-			break;
-		case EK_RECORD:
-			begin_record(p);
-			break;
-		case EK_HEADER:
-			/* in ListIdentifiers the header is the record */
-			if (!p->in_record)
-				begin_record(p);
-			if (sax_find_attribute(nb_attributes, attributes, "status", &v, &v_end) &&
-				v_end - v == 7 && memcmp(v, "deleted", 7) == 0)
-				p->deleted = true;
-			break;
-		case EK_SET:
-			begin_record(p);
-			break;
-		case EK_RECORD_FIELD:
-			if (p->fields[field] == NO_STR)
-				begin_capture(p);
-			break;
-		case EK_SET_SPEC:
-			begin_capture(p);
-			break;
-		case EK_VERSION:
-			begin_version(p, nb_attributes, attributes);
-			break;
-		case EK_VERSION_FIELD:
-			if (p->versions[p->nversions - 1].fields[field] == NO_STR)
-				begin_capture(p);
-			break;
-		default:
-			break;
-	}
+	begin_element(p, kind, field, nb_attributes, attributes);
 }
 
 #define POOL_STR(p, off) ((off) == NO_STR ? NULL : (p)->pool.data + (off))
