@@ -14,6 +14,7 @@ OBJS = \
 	src/oai.o \
 	src/oai_journal.o \
 	src/oai_plan.o \
+	src/oai_rows.o \
 	src/oai_scan.o \
 	src/option.o \
 	src/plan.o \

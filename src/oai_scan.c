@@ -33,7 +33,6 @@
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/sysattr.h"
-#include "access/table.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -50,14 +49,13 @@
 #include "arxiv_id.h"
 #include "oai.h"
 #include "oai_journal.h"
+#include "oai_rows.h"
 
 /* rejected resumption tokens a list may restart after, in a row */
 #define OAI_MAX_RESTARTS	3
 /* ListSets changes when arXiv adds a category: a day is fresh enough */
 #define OAI_SETS_TTL_SECS	86400
 #define OAI_METADATA_PREFIX "arXivRaw"
-/* days between 1970-01-01 and 2000-01-01, PostgreSQL's epoch */
-#define UNIX_TO_PG_DAYS		(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)
 
 /* One list to harvest: ListRecords of a set and window, or GetRecord. */
 typedef struct OaiListing
@@ -534,193 +532,12 @@ listing_url(OaiScanState *ss, OaiListing *l, const char *token)
 }
 
 /* ---------------------------------------------------------------------
- * Records to rows
+ * Records to rows (the fields' values: oai_rows.c)
  * ---------------------------------------------------------------------
  */
 
-static Datum
-text_datum(const char *s)
-{
-	return PointerGetDatum(cstring_to_text(s));
-}
-
-static Datum
-text_array_datum(char **strs, int n)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		elems[i] = text_datum(strs[i]);
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
-
-/* arXiv's author string as names (affiliations dropped: see authors_raw) */
-static Datum
-authors_datum(const char *raw)
-{
-	size_t		len = strlen(raw);
-	size_t		bufsz = 2 * len + 2;
-	char	   *buf = palloc(bufsz);
-	int			max = 16;
-	OaiAuthorName *names = palloc(sizeof(OaiAuthorName) * max);
-	int			n = oai_split_authors(raw, buf, bufsz, names, max);
-	Datum	   *elems;
-
-	if (n > max)
-	{
-		max = n;
-		names = repalloc(names, sizeof(OaiAuthorName) * max);
-		n = oai_split_authors(raw, buf, bufsz, names, max);
-	}
-	if (n < 0)
-		elog(ERROR, "could not split an author string of %zu bytes", len);
-	elems = palloc(sizeof(Datum) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-		elems[i] = text_datum(names[i].name);
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
-
-static Datum
-unix_timestamptz(int64 secs)
-{
-	return TimestampTzGetDatum((secs - (int64) UNIX_TO_PG_DAYS * SECS_PER_DAY) *
-							   USECS_PER_SEC);
-}
-
-/* The version arXiv counts as latest (highest number), and v1. */
-static const OaiVersion *
-latest_version(const OaiRecord *r)
-{
-	const OaiVersion *best = NULL;
-
-	for (int i = 0; i < r->nversions; i++)
-		if (best == NULL || r->versions[i].number >= best->number)
-			best = &r->versions[i];
-	return best;
-}
-
-static const OaiVersion *
-first_version(const OaiRecord *r)
-{
-	for (int i = 0; i < r->nversions; i++)
-		if (r->versions[i].number == 1)
-			return &r->versions[i];
-	return r->nversions > 0 ? &r->versions[0] : NULL;
-}
-
-/* What a row is made of: the record, its version, its category value. */
-typedef struct RowSource
-{
-	const OaiRecord *rec;
-	const OaiVersion *version;	/* the row's (versions) or latest (papers) */
-	const char *category;		/* the "category" column */
-	const char *id;
-} RowSource;
-
-static bool
-string_field(const RowSource *src, OaiField f, const char **s)
-{
-	const OaiRecord *r = src->rec;
-
-	switch (f)
-	{
-		case OF_ID: *s = src->id; break;
-		case OF_SUBMITTER: *s = r->submitter; break;
-		case OF_TITLE: *s = r->title; break;
-		case OF_AUTHORS_RAW: *s = r->authors; break;
-		case OF_PRIMARY_CATEGORY: *s = r->ncategories > 0 ? r->category_list[0] : NULL; break;
-		case OF_COMMENTS: *s = r->comments; break;
-		case OF_PROXY: *s = r->proxy; break;
-		case OF_REPORT_NO: *s = r->report_no; break;
-		case OF_MSC_CLASS: *s = r->msc_class; break;
-		case OF_ACM_CLASS: *s = r->acm_class; break;
-		case OF_JOURNAL_REF: *s = r->journal_ref; break;
-		case OF_DOI: *s = r->doi; break;
-		case OF_LICENSE: *s = r->license; break;
-		case OF_ABSTRACT: *s = r->abstract; break;
-		case OF_CATEGORY: *s = src->category; break;
-		case OF_SOURCE_TYPE: *s = src->version ? src->version->source_type : NULL; break;
-		default:
-			return false;
-	}
-	return true;
-}
-
-/* The native Datum of a field; false for NULL. */
-static bool
-field_datum(const RowSource *src, OaiField f, Datum *d)
-{
-	const OaiRecord *r = src->rec;
-	const OaiVersion *v = src->version;
-	const OaiVersion *v1;
-	const char *s;
-	int64		secs;
-
-	if (string_field(src, f, &s))
-	{
-		if (s == NULL)
-			return false;
-		*d = text_datum(s);
-		return true;
-	}
-	switch (f)
-	{
-		case OF_DATESTAMP:
-			if (r->datestamp == NULL || !oai_parse_datestamp(r->datestamp, &secs))
-				return false;
-			*d = DateADTGetDatum((DateADT) (secs / SECS_PER_DAY - UNIX_TO_PG_DAYS));
-			return true;
-		case OF_SETS:
-			*d = text_array_datum(r->set_specs, r->nset_specs);
-			return true;
-		case OF_CATEGORIES:
-			if (r->categories == NULL)
-				return false;
-			*d = text_array_datum(r->category_list, r->ncategories);
-			return true;
-		case OF_AUTHORS:
-			if (r->authors == NULL)
-				return false;
-			*d = authors_datum(r->authors);
-			return true;
-		case OF_PUBLISHED:
-			v1 = first_version(r);
-			if (v1 == NULL || !v1->date_valid)
-				return false;
-			*d = unix_timestamptz(v1->date_unix);
-			return true;
-		case OF_UPDATED:
-		case OF_SUBMITTED:
-			if (v == NULL || !v->date_valid)
-				return false;
-			*d = unix_timestamptz(v->date_unix);
-			return true;
-		case OF_VERSION:
-			if (v == NULL || v->number <= 0)
-				return false;
-			*d = Int32GetDatum(v->number);
-			return true;
-		case OF_SIZE_KB:
-			if (v == NULL || v->size_kb < 0 || v->size_kb > PG_INT32_MAX)
-				return false;
-			*d = Int32GetDatum((int32) v->size_kb);
-			return true;
-		case OF_WITHDRAWN:
-			if (v == NULL)
-				return false;
-			/* arXiv's format letter for a withdrawal is I */
-			*d = BoolGetDatum(v->source_type != NULL &&
-							  strchr(v->source_type, 'I') != NULL);
-			return true;
-		default:
-			return false;
-	}
-}
-
 static HeapTuple
-make_tuple(ForeignScanState *node, OaiScanState *ss, const RowSource *src)
+make_tuple(ForeignScanState *node, OaiScanState *ss, const OaiRowSource *src)
 {
 	TupleDesc	tupdesc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
 
@@ -729,7 +546,7 @@ make_tuple(ForeignScanState *node, OaiScanState *ss, const RowSource *src)
 		OaiColumn  *col = &ss->cols[i];
 		Datum		d = (Datum) 0;
 
-		ss->nulls[i] = col->field == OF_NONE || !field_datum(src, col->field, &d);
+		ss->nulls[i] = col->field == OF_NONE || !oai_field_datum(src, col->field, &d);
 		if (ss->nulls[i])
 			continue;
 		if (col->coerce)
@@ -856,9 +673,8 @@ add_page_record(OaiScanState *ss)
 static void
 record_rows(ForeignScanState *node, OaiScanState *ss, const OaiRecord *r)
 {
-	RowSource	src;
+	OaiRowSource src;
 	PageRecord *pr;
-	int64		secs;
 
 	src.rec = r;
 	src.id = r->id ? r->id : oai_identifier_to_id(r->identifier);
@@ -869,12 +685,11 @@ record_rows(ForeignScanState *node, OaiScanState *ss, const OaiRecord *r)
 	pr = add_page_record(ss);
 	pr->has_key = id_key(ss, src.id, &pr->key);
 	pr->first = ss->ntuples;
-	DATE_NOBEGIN(pr->datestamp);
-	if (r->datestamp && oai_parse_datestamp(r->datestamp, &secs))
-		pr->datestamp = (DateADT) (secs / SECS_PER_DAY - UNIX_TO_PG_DAYS);
+	if (!oai_datestamp_date(r->datestamp, &pr->datestamp))
+		DATE_NOBEGIN(pr->datestamp);
 	if (!ss->versions)
 	{
-		src.version = latest_version(r);
+		src.version = oai_latest_version(r);
 		add_tuple(ss, make_tuple(node, ss, &src));
 	}
 	else
