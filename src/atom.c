@@ -123,13 +123,6 @@ typedef struct AuthorRec
 	int			naffs;
 } AuthorRec;
 
-typedef struct StrPool
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} StrPool;
-
 struct AtomParser
 {
 	xmlParserCtxtPtr ctxt;
@@ -145,13 +138,9 @@ struct AtomParser
 	int			depth;			/* number of open elements */
 
 	/* text capture: at most one element at a time collects its text */
-	bool		capturing;
-	int			cap_depth;		/* stack index of the capturing element */
-	size_t		cap_start;		/* where its text starts in the pool */
-	bool		cap_space;		/* whitespace seen since the last character */
 
 	/* the entry being parsed, as pool offsets and indexes */
-	StrPool		pool;
+	SaxTextPool pool;		/* strings, and the capture being filled */
 	size_t		fields[NUM_ENTRY_FIELDS];
 	AuthorRec  *authors;
 	int			nauthors;
@@ -227,178 +216,61 @@ set_error(AtomParser *p, AtomStatus status, bool stop_parser,
 	return status;
 }
 
-/*
- * Grow an array to hold at least "needed" elements, doubling its capacity.
- * Returns the (possibly moved) array, or NULL with the old one intact.
- */
-static void *
-grow_array(void *array, int *capacity, int needed, size_t elemsize)
-{
-	size_t		newcap;
-	void	   *newarray;
-
-	/* allocate even for zero elements, so that NULL always means failure */
-	if (needed <= *capacity && array != NULL)
-		return array;
-
-	newcap = *capacity > 0 ? (size_t) *capacity : 16;
-	while (newcap < (size_t) needed)
-		newcap *= 2;
-	if (newcap > INT_MAX)
-		newcap = INT_MAX;
-
-	newarray = realloc(array, newcap * elemsize);
-	if (newarray == NULL)
-		return NULL;
-	*capacity = (int) newcap;
-	return newarray;
-}
-
-/*
- * Make room for "extra" more bytes in the string pool.  The cap on one
- * entry's bytes bounds the pool whatever the input looks like.
- */
+/* Fold the text pool's verdict into the parser's status; true if OK. */
 static bool
-pool_reserve(AtomParser *p, size_t extra)
+text_ok(AtomParser *p, SaxTextStatus st)
 {
-	StrPool    *pool = &p->pool;
-	size_t		need;
-	size_t		newcap;
-	char	   *newdata;
-
-	if (extra > ATOM_MAX_ENTRY_BYTES ||
-		pool->len > ATOM_MAX_ENTRY_BYTES - extra)
+	switch (st)
 	{
-		set_error(p, ATOM_ERR_LIMIT, true,
-				  "entry text exceeds %d bytes", ATOM_MAX_ENTRY_BYTES);
-		return false;
+		case SAX_TEXT_OK:
+			return true;
+		case SAX_TEXT_POOL_FULL:
+			set_error(p, ATOM_ERR_LIMIT, true, "entry text exceeds %d bytes",
+					  ATOM_MAX_ENTRY_BYTES);
+			break;
+		case SAX_TEXT_STRING_TOO_LONG:
+			set_error(p, ATOM_ERR_LIMIT, true, "text field exceeds %d bytes",
+					  ATOM_MAX_FIELD_BYTES);
+			break;
+		case SAX_TEXT_OOM:
+			set_error(p, ATOM_ERR_OOM, true, "out of memory");
+			break;
 	}
-	need = pool->len + extra;
-	if (need <= pool->cap)
-		return true;
-
-	newcap = pool->cap > 0 ? pool->cap : 4096;
-	while (newcap < need)
-		newcap *= 2;
-
-	newdata = realloc(pool->data, newcap);
-	if (newdata == NULL)
-	{
-		set_error(p, ATOM_ERR_OOM, true, "out of memory");
-		return false;
-	}
-	pool->data = newdata;
-	pool->cap = newcap;
-	return true;
+	return false;
 }
 
 /* Start collecting the text of the element just pushed on the stack. */
 static void
 begin_capture(AtomParser *p)
 {
-	p->capturing = true;
-	p->cap_depth = p->depth - 1;
-	p->cap_start = p->pool.len;
-	p->cap_space = false;
+	sax_text_begin(&p->pool, p->depth - 1);
 }
 
-/*
- * Append text to the capture, collapsing every run of XML whitespace into
- * one space.  Leading whitespace is dropped, and trailing whitespace only
- * ever sets cap_space, so the result comes out trimmed without a second
- * pass.  Chunk boundaries don't matter since cap_space carries over.
- */
 static void
 append_text(AtomParser *p, const char *s, size_t n)
 {
-	char	   *start;
-	char	   *out;
-	size_t		i;
-
-	/* one byte more than n: a pending space may be flushed first */
-	if (!pool_reserve(p, n + 1))
-		return;
-
-	start = p->pool.data + p->cap_start;
-	out = p->pool.data + p->pool.len;
-	for (i = 0; i < n; i++)
-	{
-		char		c = s[i];
-
-		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
-		{
-			p->cap_space = true;
-			continue;
-		}
-		if (p->cap_space)
-		{
-			if (out != start)
-				*out++ = ' ';
-			p->cap_space = false;
-		}
-		*out++ = c;
-	}
-	p->pool.len = (size_t) (out - p->pool.data);
-
-	if (p->pool.len - p->cap_start > ATOM_MAX_FIELD_BYTES)
-		set_error(p, ATOM_ERR_LIMIT, true,
-				  "text field exceeds %d bytes", ATOM_MAX_FIELD_BYTES);
+	(void) text_ok(p, sax_text_append(&p->pool, s, n));
 }
 
-/*
- * Append an attribute value.  Without entity substitution libxml2's SAX2
- * interface hands "&amp;" and "&#38;" in attribute values over as the five
- * characters "&#38;", expecting the consumer to re-parse them (2.9 through
- * 2.15 at least).  A bare '&' cannot occur in a well-formed attribute
- * value, so every "&#38;" seen here stands for one '&'; a bare '&', should
- * a later libxml2 pass one through, is kept as it is.
- */
-static void
-append_attribute(AtomParser *p, const char *s, const char *end)
-{
-	while (s < end && p->status == ATOM_OK)
-	{
-		const char *amp = memchr(s, '&', (size_t) (end - s));
-
-		if (amp == NULL)
-		{
-			append_text(p, s, (size_t) (end - s));
-			break;
-		}
-		append_text(p, s, (size_t) (amp - s));
-		append_text(p, "&", 1);
-		if (end - amp >= 5 && memcmp(amp, "&#38;", 5) == 0)
-			s = amp + 5;
-		else
-			s = amp + 1;
-	}
-}
-
-/*
- * Finish the capture: NUL-terminate it and return its pool offset, or
- * NO_STR after an error.
- */
+/* Finish the capture: its pool offset, or NO_STR after an error. */
 static size_t
 end_capture(AtomParser *p)
 {
-	p->capturing = false;
-	if (!pool_reserve(p, 1))
-		return NO_STR;
-	p->pool.data[p->pool.len++] = '\0';
-	return p->cap_start;
+	size_t		off;
+
+	return text_ok(p, sax_text_end(&p->pool, &off)) ? off : NO_STR;
 }
 
-/*
- * Capture an attribute value as a whole string; returns its pool offset.
- * Only called for children of <entry>, where no text capture is open.
- */
+/* Capture a whole attribute value; its pool offset, or NO_STR. */
 static size_t
 capture_attribute(AtomParser *p, const xmlChar *value, const xmlChar *end)
 {
-	p->cap_start = p->pool.len;
-	p->cap_space = false;
-	append_attribute(p, (const char *) value, (const char *) end);
-	return p->status == ATOM_OK ? end_capture(p) : NO_STR;
+	p->pool.cap_start = p->pool.len;
+	p->pool.cap_space = false;
+	if (!text_ok(p, sax_text_append_attribute(&p->pool, (const char *) value,
+											  (const char *) end)))
+		return NO_STR;
+	return end_capture(p);
 }
 
 static bool
@@ -470,7 +342,7 @@ handle_category(AtomParser *p, int nb_attributes, const xmlChar **attributes)
 				  "entry has more than %d categories", ATOM_MAX_CATEGORIES);
 		return;
 	}
-	cats = grow_array(p->cats, &p->maxcats, p->ncats + 1, sizeof(size_t));
+	cats = sax_grow_array(p->cats, &p->maxcats, p->ncats + 1, sizeof(size_t));
 	if (cats == NULL)
 	{
 		set_error(p, ATOM_ERR_OOM, true, "out of memory");
@@ -508,7 +380,7 @@ begin_author(AtomParser *p)
 				  "entry has more than %d authors", ATOM_MAX_AUTHORS);
 		return;
 	}
-	authors = grow_array(p->authors, &p->maxauthors, p->nauthors + 1,
+	authors = sax_grow_array(p->authors, &p->maxauthors, p->nauthors + 1,
 						 sizeof(AuthorRec));
 	if (authors == NULL)
 	{
@@ -540,7 +412,7 @@ add_affiliation(AtomParser *p, size_t off)
 				  ATOM_MAX_AFFILIATIONS);
 		return;
 	}
-	affs = grow_array(p->affs, &p->maxaffs, p->naffs + 1, sizeof(size_t));
+	affs = sax_grow_array(p->affs, &p->maxaffs, p->naffs + 1, sizeof(size_t));
 	if (affs == NULL)
 	{
 		set_error(p, ATOM_ERR_OOM, true, "out of memory");
@@ -886,15 +758,15 @@ build_entry(AtomParser *p)
 	void	   *tmp;
 	int			i;
 
-	if ((tmp = grow_array(p->out_authors, &p->max_out_authors, p->nauthors,
+	if ((tmp = sax_grow_array(p->out_authors, &p->max_out_authors, p->nauthors,
 						  sizeof(AtomAuthor))) == NULL)
 		return false;
 	p->out_authors = tmp;
-	if ((tmp = grow_array(p->out_affs, &p->max_out_affs, p->naffs,
+	if ((tmp = sax_grow_array(p->out_affs, &p->max_out_affs, p->naffs,
 						  sizeof(char *))) == NULL)
 		return false;
 	p->out_affs = tmp;
-	if ((tmp = grow_array(p->out_cats, &p->max_out_cats, p->ncats,
+	if ((tmp = sax_grow_array(p->out_cats, &p->max_out_cats, p->ncats,
 						  sizeof(char *))) == NULL)
 		return false;
 	p->out_cats = tmp;
@@ -1016,7 +888,7 @@ sax_end_element(void *ctx, const xmlChar *localname,
 	p->depth--;
 	frame = &p->stack[p->depth];
 
-	if (p->capturing && p->cap_depth == p->depth)
+	if (p->pool.capturing && p->pool.cap_depth == p->depth)
 		end_capture_element(p, frame);
 	else if (frame->kind == EK_ENTRY)
 		end_entry(p);
@@ -1029,7 +901,7 @@ sax_characters(void *ctx, const xmlChar *ch, int len)
 {
 	AtomParser *p = (AtomParser *) ctx;
 
-	if (!p->capturing)
+	if (!p->pool.capturing)
 	{
 		/* text outside the fields we extract is skipped */
 		if (p->bad_root && p->status == ATOM_OK)
@@ -1134,6 +1006,8 @@ atom_parser_create(AtomEntryCallback callback, void *arg)
 	p->callback = callback;
 	p->arg = arg;
 	p->status = ATOM_OK;
+	p->pool.max_bytes = ATOM_MAX_ENTRY_BYTES;
+	p->pool.max_string = ATOM_MAX_FIELD_BYTES;
 	p->info.total_results = -1;
 	p->info.start_index = -1;
 	p->info.items_per_page = -1;

@@ -141,13 +141,6 @@ typedef struct VersionRec
 	size_t		fields[NUM_VERSION_FIELDS];
 } VersionRec;
 
-typedef struct StrPool
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} StrPool;
-
 struct OaiParser
 {
 	xmlParserCtxtPtr ctxt;
@@ -165,13 +158,9 @@ struct OaiParser
 	int			depth;
 
 	/* text capture: at most one element at a time */
-	bool		capturing;
-	int			cap_depth;
-	size_t		cap_start;
-	bool		cap_space;
 
 	/* the record (or set) being parsed */
-	StrPool		pool;
+	SaxTextPool pool;		/* strings, and the capture being filled */
 	size_t		fields[NUM_REC_FIELDS];
 	bool		deleted;
 	OaiFormat	format;
@@ -230,153 +219,67 @@ set_oom(OaiParser *p)
 	set_error(p, OAI_ERR_OOM, true, "out of memory");
 }
 
-/* Grow an array to at least "needed" elements; NULL (old one intact) on failure. */
-static void *
-grow_array(void *array, int *capacity, int needed, size_t elemsize)
+/* Fold the text pool's verdict into the parser's status; true if OK. */
+static bool
+text_ok(OaiParser *p, SaxTextStatus st)
 {
-	size_t		newcap;
-	void	   *newarray;
-
-	if (needed <= *capacity && array != NULL)
-		return array;
-
-	newcap = *capacity > 0 ? (size_t) *capacity : 16;
-	while (newcap < (size_t) needed)
-		newcap *= 2;
-	if (newcap > INT_MAX)
-		newcap = INT_MAX;
-
-	newarray = realloc(array, newcap * elemsize);
-	if (newarray == NULL)
-		return NULL;
-	*capacity = (int) newcap;
-	return newarray;
+	switch (st)
+	{
+		case SAX_TEXT_OK:
+			return true;
+		case SAX_TEXT_POOL_FULL:
+			set_error(p, OAI_ERR_LIMIT, true, "record text exceeds %d bytes",
+					  OAI_MAX_RECORD_BYTES);
+			break;
+		case SAX_TEXT_STRING_TOO_LONG:
+			set_error(p, OAI_ERR_LIMIT, true, "text field exceeds %d bytes",
+					  OAI_MAX_FIELD_BYTES);
+			break;
+		case SAX_TEXT_OOM:
+			set_oom(p);
+			break;
+	}
+	return false;
 }
 
 static bool
 pool_reserve(OaiParser *p, size_t extra)
 {
-	StrPool    *pool = &p->pool;
-	size_t		need;
-	size_t		newcap;
-	char	   *newdata;
-
-	if (extra > OAI_MAX_RECORD_BYTES ||
-		pool->len > OAI_MAX_RECORD_BYTES - extra)
-	{
-		set_error(p, OAI_ERR_LIMIT, true,
-				  "record text exceeds %d bytes", OAI_MAX_RECORD_BYTES);
-		return false;
-	}
-	need = pool->len + extra;
-	if (need <= pool->cap)
-		return true;
-
-	newcap = pool->cap > 0 ? pool->cap : 4096;
-	while (newcap < need)
-		newcap *= 2;
-
-	newdata = realloc(pool->data, newcap);
-	if (newdata == NULL)
-	{
-		set_oom(p);
-		return false;
-	}
-	pool->data = newdata;
-	pool->cap = newcap;
-	return true;
+	return text_ok(p, sax_text_reserve(&p->pool, extra));
 }
 
+/* Start collecting the text of the element just pushed on the stack. */
 static void
 begin_capture(OaiParser *p)
 {
-	p->capturing = true;
-	p->cap_depth = p->depth - 1;
-	p->cap_start = p->pool.len;
-	p->cap_space = false;
+	sax_text_begin(&p->pool, p->depth - 1);
 }
 
-/* Append text, collapsing whitespace runs to one space and trimming. */
 static void
 append_text(OaiParser *p, const char *s, size_t n)
 {
-	char	   *start;
-	char	   *out;
-	size_t		i;
-
-	if (!pool_reserve(p, n + 1))
-		return;
-
-	start = p->pool.data + p->cap_start;
-	out = p->pool.data + p->pool.len;
-	for (i = 0; i < n; i++)
-	{
-		char		c = s[i];
-
-		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
-		{
-			p->cap_space = true;
-			continue;
-		}
-		if (p->cap_space)
-		{
-			if (out != start)
-				*out++ = ' ';
-			p->cap_space = false;
-		}
-		*out++ = c;
-	}
-	p->pool.len = (size_t) (out - p->pool.data);
-
-	if (p->pool.len - p->cap_start > OAI_MAX_FIELD_BYTES)
-		set_error(p, OAI_ERR_LIMIT, true,
-				  "text field exceeds %d bytes", OAI_MAX_FIELD_BYTES);
+	(void) text_ok(p, sax_text_append(&p->pool, s, n));
 }
 
-/*
- * Append an attribute value.  libxml2's SAX2 interface, without entity
- * substitution, passes "&amp;" in attribute values on as "&#38;" (see
- * atom.c); every "&#38;" here stands for one '&'.
- */
-static void
-append_attribute(OaiParser *p, const char *s, const char *end)
-{
-	while (s < end && p->status == OAI_OK)
-	{
-		const char *amp = memchr(s, '&', (size_t) (end - s));
-
-		if (amp == NULL)
-		{
-			append_text(p, s, (size_t) (end - s));
-			break;
-		}
-		append_text(p, s, (size_t) (amp - s));
-		append_text(p, "&", 1);
-		if (end - amp >= 5 && memcmp(amp, "&#38;", 5) == 0)
-			s = amp + 5;
-		else
-			s = amp + 1;
-	}
-}
-
+/* Finish the capture: its pool offset, or NO_STR after an error. */
 static size_t
 end_capture(OaiParser *p)
 {
-	p->capturing = false;
-	if (!pool_reserve(p, 1))
-		return NO_STR;
-	p->pool.data[p->pool.len++] = '\0';
-	return p->cap_start;
+	size_t		off;
+
+	return text_ok(p, sax_text_end(&p->pool, &off)) ? off : NO_STR;
 }
 
-/* Capture a whole attribute value into the pool; its offset or NO_STR. */
+/* Capture a whole attribute value; its pool offset, or NO_STR. */
 static size_t
 capture_attribute(OaiParser *p, const xmlChar *value, const xmlChar *end)
 {
-	p->cap_start = p->pool.len;
-	p->cap_space = false;
-	append_attribute(p, (const char *) value, (const char *) end);
-	return p->status == OAI_OK ? end_capture(p) : NO_STR;
+	p->pool.cap_start = p->pool.len;
+	p->pool.cap_space = false;
+	if (!text_ok(p, sax_text_append_attribute(&p->pool, (const char *) value,
+											  (const char *) end)))
+		return NO_STR;
+	return end_capture(p);
 }
 
 /* malloc'd copy of a string; NULL if no memory */
@@ -473,7 +376,7 @@ add_set_spec(OaiParser *p, size_t off)
 				  "record has more than %d setSpecs", OAI_MAX_SET_SPECS);
 		return;
 	}
-	sets = grow_array(p->sets, &p->maxsets, p->nsets + 1, sizeof(size_t));
+	sets = sax_grow_array(p->sets, &p->maxsets, p->nsets + 1, sizeof(size_t));
 	if (sets == NULL)
 	{
 		set_oom(p);
@@ -499,7 +402,7 @@ begin_version(OaiParser *p, int nb_attributes, const xmlChar **attributes)
 				  "record has more than %d versions", OAI_MAX_VERSIONS);
 		return;
 	}
-	versions = grow_array(p->versions, &p->maxversions, p->nversions + 1,
+	versions = sax_grow_array(p->versions, &p->maxversions, p->nversions + 1,
 						  sizeof(VersionRec));
 	if (versions == NULL)
 	{
@@ -1008,7 +911,7 @@ split_categories(OaiParser *p, int *ncats)
 						  OAI_MAX_CATEGORIES);
 				return false;
 			}
-			offs = grow_array(p->cat_offs, &p->max_cat_offs, n + 1,
+			offs = sax_grow_array(p->cat_offs, &p->max_cat_offs, n + 1,
 							  sizeof(size_t));
 			if (offs == NULL)
 			{
@@ -1070,15 +973,15 @@ build_record(OaiParser *p)
 
 	if (!split_categories(p, &ncats))
 		return false;
-	if ((tmp = grow_array(p->out_sets, &p->max_out_sets, p->nsets,
+	if ((tmp = sax_grow_array(p->out_sets, &p->max_out_sets, p->nsets,
 						  sizeof(char *))) == NULL)
 		goto oom;
 	p->out_sets = tmp;
-	if ((tmp = grow_array(p->out_cats, &p->max_out_cats, ncats,
+	if ((tmp = sax_grow_array(p->out_cats, &p->max_out_cats, ncats,
 						  sizeof(char *))) == NULL)
 		goto oom;
 	p->out_cats = tmp;
-	if ((tmp = grow_array(p->out_versions, &p->max_out_versions, p->nversions,
+	if ((tmp = sax_grow_array(p->out_versions, &p->max_out_versions, p->nversions,
 						  sizeof(OaiVersion))) == NULL)
 		goto oom;
 	p->out_versions = tmp;
@@ -1188,7 +1091,7 @@ sax_end_element(void *ctx, const xmlChar *localname,
 	p->depth--;
 	frame = &p->stack[p->depth];
 
-	if (p->capturing && p->cap_depth == p->depth)
+	if (p->pool.capturing && p->pool.cap_depth == p->depth)
 	{
 		size_t		off = end_capture(p);
 
@@ -1240,7 +1143,7 @@ sax_characters(void *ctx, const xmlChar *ch, int len)
 {
 	OaiParser  *p = (OaiParser *) ctx;
 
-	if (!p->capturing)
+	if (!p->pool.capturing)
 	{
 		if (p->bad_root && p->status == OAI_OK)
 			reject_root(p);
@@ -1333,6 +1236,8 @@ oai_parser_create(OaiRecordCallback record_callback,
 	p->set_callback = set_callback;
 	p->arg = arg;
 	p->status = OAI_OK;
+	p->pool.max_bytes = OAI_MAX_RECORD_BYTES;
+	p->pool.max_string = OAI_MAX_FIELD_BYTES;
 	p->info.token_cursor = -1;
 	p->info.token_complete_list_size = -1;
 

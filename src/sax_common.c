@@ -20,8 +20,10 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sax_common.h"
@@ -226,3 +228,161 @@ sax_is_html_doctype(const xmlChar *name)
 		(n[1] == 't' || n[1] == 'T') && (n[2] == 'm' || n[2] == 'M') &&
 		(n[3] == 'l' || n[3] == 'L') && n[4] == '\0';
 }
+
+/* ---------------------------------------------------------------------
+ * The text pool
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Grow an array to hold at least "needed" elements, doubling its capacity.
+ * Returns the (possibly moved) array, or NULL with the old one intact.
+ */
+void *
+sax_grow_array(void *array, int *capacity, int needed, size_t elemsize)
+{
+	size_t		newcap;
+	void	   *newarray;
+
+	/* allocate even for zero elements, so that NULL always means failure */
+	if (needed <= *capacity && array != NULL)
+		return array;
+
+	newcap = *capacity > 0 ? (size_t) *capacity : 16;
+	while (newcap < (size_t) needed)
+		newcap *= 2;
+	if (newcap > INT_MAX)
+		newcap = INT_MAX;
+
+	newarray = realloc(array, newcap * elemsize);
+	if (newarray == NULL)
+		return NULL;
+	*capacity = (int) newcap;
+	return newarray;
+}
+
+/*
+ * Make room for "extra" more bytes.  The bound on the pool holds whatever
+ * the input looks like.
+ */
+SaxTextStatus
+sax_text_reserve(SaxTextPool *pool, size_t extra)
+{
+	size_t		need;
+	size_t		newcap;
+	char	   *newdata;
+
+	if (extra > pool->max_bytes || pool->len > pool->max_bytes - extra)
+		return SAX_TEXT_POOL_FULL;
+	need = pool->len + extra;
+	if (need <= pool->cap)
+		return SAX_TEXT_OK;
+
+	newcap = pool->cap > 0 ? pool->cap : 4096;
+	while (newcap < need)
+		newcap *= 2;
+
+	newdata = realloc(pool->data, newcap);
+	if (newdata == NULL)
+		return SAX_TEXT_OOM;
+	pool->data = newdata;
+	pool->cap = newcap;
+	return SAX_TEXT_OK;
+}
+
+/* Start collecting the text of the element at stack index "depth". */
+void
+sax_text_begin(SaxTextPool *pool, int depth)
+{
+	pool->capturing = true;
+	pool->cap_depth = depth;
+	pool->cap_start = pool->len;
+	pool->cap_space = false;
+}
+
+/*
+ * Append text to the capture, collapsing every run of XML whitespace into
+ * one space.  Leading whitespace is dropped, and trailing whitespace only
+ * ever sets cap_space, so the result comes out trimmed without a second
+ * pass.  Piece boundaries don't matter since cap_space carries over.
+ */
+SaxTextStatus
+sax_text_append(SaxTextPool *pool, const char *s, size_t n)
+{
+	SaxTextStatus st;
+	char	   *start;
+	char	   *out;
+
+	/* one byte more than n: a pending space may be flushed first */
+	if ((st = sax_text_reserve(pool, n + 1)) != SAX_TEXT_OK)
+		return st;
+
+	start = pool->data + pool->cap_start;
+	out = pool->data + pool->len;
+	for (size_t i = 0; i < n; i++)
+	{
+		char		c = s[i];
+
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+		{
+			pool->cap_space = true;
+			continue;
+		}
+		if (pool->cap_space)
+		{
+			if (out != start)
+				*out++ = ' ';
+			pool->cap_space = false;
+		}
+		*out++ = c;
+	}
+	pool->len = (size_t) (out - pool->data);
+	if (pool->len - pool->cap_start > pool->max_string)
+		return SAX_TEXT_STRING_TOO_LONG;
+	return SAX_TEXT_OK;
+}
+
+/*
+ * Append an attribute value.  Without entity substitution libxml2's SAX2
+ * interface hands "&amp;" and "&#38;" in attribute values over as the five
+ * characters "&#38;", expecting the consumer to re-parse them (2.9 through
+ * 2.15 at least).  A bare '&' cannot occur in a well-formed attribute
+ * value, so every "&#38;" seen here stands for one '&'; a bare '&', should
+ * a later libxml2 pass one through, is kept as it is.
+ */
+SaxTextStatus
+sax_text_append_attribute(SaxTextPool *pool, const char *s, const char *end)
+{
+	SaxTextStatus st = SAX_TEXT_OK;
+
+	while (s < end && st == SAX_TEXT_OK)
+	{
+		const char *amp = memchr(s, '&', (size_t) (end - s));
+
+		if (amp == NULL)
+			return sax_text_append(pool, s, (size_t) (end - s));
+		st = sax_text_append(pool, s, (size_t) (amp - s));
+		if (st == SAX_TEXT_OK)
+			st = sax_text_append(pool, "&", 1);
+		if (end - amp >= 5 && memcmp(amp, "&#38;", 5) == 0)
+			s = amp + 5;
+		else
+			s = amp + 1;
+	}
+	return st;
+}
+
+/* Finish the capture: NUL-terminate it; *offset is where it starts. */
+SaxTextStatus
+sax_text_end(SaxTextPool *pool, size_t *offset)
+{
+	SaxTextStatus st;
+
+	pool->capturing = false;
+	if ((st = sax_text_reserve(pool, 1)) != SAX_TEXT_OK)
+		return st;
+	pool->data[pool->len++] = '\0';
+	*offset = pool->cap_start;
+	return SAX_TEXT_OK;
+}
+

@@ -7,8 +7,9 @@
  * Like those two files, this module includes no PostgreSQL header and
  * never longjmps.  It holds what is the same in both: the hardened parser
  * context, the capture of libxml2's error messages, the lookup of an
- * attribute in SAX2's array and the recognition of an HTML DOCTYPE.  What each parser does with an event, and which status
- * an error becomes, stays with the parser.
+ * attribute in SAX2's array, the recognition of an HTML DOCTYPE, and the
+ * text pool both keep their strings in.  What each parser does with an
+ * event, and which status an error becomes, stays with the parser.
  *
  *-------------------------------------------------------------------------
  */
@@ -53,6 +54,42 @@ typedef struct SaxHandlers
 	entityDeclSAXFunc entity_decl;
 	xmlStructuredErrorFunc structured_error;
 } SaxHandlers;
+
+/*
+ * A parser's text: NUL-terminated strings in one buffer that grows (so
+ * strings are kept as offsets), each bounded, and the capture being
+ * filled.  Text is appended with every run of XML whitespace collapsed into
+ * one space, leading and trailing whitespace dropped, whatever the pieces.
+ */
+typedef struct SaxTextPool
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	size_t		max_bytes;		/* bound on len: one entry's or record's text */
+	size_t		max_string;		/* bound on one string */
+	bool		capturing;
+	int			cap_depth;		/* stack index of the capturing element */
+	size_t		cap_start;		/* where its text starts */
+	bool		cap_space;		/* whitespace seen since the last character */
+} SaxTextPool;
+
+typedef enum SaxTextStatus
+{
+	SAX_TEXT_OK,
+	SAX_TEXT_POOL_FULL,			/* more than max_bytes */
+	SAX_TEXT_STRING_TOO_LONG,	/* a string of more than max_string */
+	SAX_TEXT_OOM
+} SaxTextStatus;
+
+extern SaxTextStatus sax_text_reserve(SaxTextPool *pool, size_t extra);
+extern void sax_text_begin(SaxTextPool *pool, int depth);
+extern SaxTextStatus sax_text_append(SaxTextPool *pool, const char *s, size_t n);
+extern SaxTextStatus sax_text_append_attribute(SaxTextPool *pool,
+											   const char *s, const char *end);
+extern SaxTextStatus sax_text_end(SaxTextPool *pool, size_t *offset);
+extern void *sax_grow_array(void *array, int *capacity, int needed,
+							size_t elemsize);
 
 extern xmlParserCtxtPtr sax_create_push_parser(const SaxHandlers *handlers,
 											   void *user_data);
