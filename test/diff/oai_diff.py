@@ -28,6 +28,8 @@ import psycopg2
 import psycopg2.extras
 from lxml import etree
 
+from diffconn import Conn
+
 DB = "arxiv_oai_diff"
 MOCK = "http://127.0.0.1:%s" % os.environ.get("MOCK_PORT", "18089")
 OAI = MOCK + "/oai"
@@ -94,28 +96,6 @@ def harvest():
     return papers, versions
 
 
-class Conn:
-    def __init__(self, dbname):
-        self.conn = psycopg2.connect(host=os.environ["PGHOST"], port=os.environ["PGPORT"],
-                                     user=os.environ.get("PGUSER", "postgres"), dbname=dbname,
-                                     application_name="oai_diff")
-        self.conn.autocommit = True
-
-    def run(self, sqls):
-        try:
-            with self.conn.cursor() as cur:
-                for s in sqls:
-                    cur.execute(s)
-                rows = cur.fetchall()
-            if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int):
-                return ("count", rows[0][0])
-            return ("rows", tuple(sorted(r[0] for r in rows)))
-        except psycopg2.Error as e:
-            if self.conn.closed:
-                raise
-            return ("error", e.pgcode, (e.pgerror or str(e)).strip().splitlines()[0])
-
-
 def setup():
     admin = psycopg2.connect(host=os.environ["PGHOST"], port=os.environ["PGPORT"],
                              user=os.environ.get("PGUSER", "postgres"),
@@ -128,7 +108,7 @@ def setup():
     urllib.request.urlopen(urllib.request.Request(MOCK + "/_mock/reset", data=b"{}", method="POST"),
                            timeout=60).read()
     papers, versions = harvest()
-    c = Conn(DB)
+    c = Conn(DB, "oai_diff")
     with c.conn.cursor() as cur:
         cur.execute("CREATE EXTENSION arxiv_fdw")
         cur.execute("CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url %s, oai_url %s, "

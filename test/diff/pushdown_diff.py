@@ -27,6 +27,8 @@ import urllib.request
 import psycopg2
 import psycopg2.extras
 
+from diffconn import Conn
+
 DB = "arxiv_diff"
 MOCK = "http://127.0.0.1:%s" % os.environ.get("MOCK_PORT", "18089")
 MOCK_URL = os.environ.get("ARXIV_MOCK_URL", MOCK + "/api/query")
@@ -597,49 +599,6 @@ def known_cases():
 # running
 
 
-class Conn:
-    def __init__(self, dbname):
-        self.dbname = dbname
-        self.conn = None
-        self.connect()
-
-    def connect(self, wait=90):
-        deadline = time.time() + wait
-        while True:
-            try:
-                self.conn = psycopg2.connect(host=os.environ["PGHOST"], port=os.environ["PGPORT"],
-                                             user=os.environ.get("PGUSER", "postgres"),
-                                             dbname=self.dbname, application_name="pushdown_diff")
-                self.conn.autocommit = True
-                with self.conn.cursor() as cur:
-                    cur.execute("SET statement_timeout = '120s'")
-                return
-            except psycopg2.OperationalError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
-
-    def run(self, sqls):
-        """Run statements; the result of the last one: ('rows', sorted tuple),
-        ('error', sqlstate, message) or ('crash', message)."""
-        try:
-            with self.conn.cursor() as cur:
-                for s in sqls:
-                    cur.execute(s)
-                rows = cur.fetchall()
-            if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int):
-                return ("count", rows[0][0])
-            return ("rows", tuple(sorted(r[0] for r in rows)))
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as e:
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else "connection lost"
-            if self.conn.closed or getattr(e, "pgcode", None) is None:
-                self.connect()
-                return ("crash", msg)
-            return ("error", e.pgcode, msg)
-        except psycopg2.Error as e:
-            return ("error", e.pgcode, (e.pgerror or str(e)).strip().splitlines()[0])
-
-
 class JoinCase:
     """A join of papers with a small local table jt, against the same join
     of corpus, and (ids) the same query with the ids as literals.
@@ -923,7 +882,7 @@ def mock_get(path):
 
 
 def setup(seed_tables=True):
-    admin = Conn(os.environ.get("PGDATABASE", "postgres"))
+    admin = Conn(os.environ.get("PGDATABASE", "postgres"), "pushdown_diff")
     with admin.conn.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
         cur.execute("CREATE DATABASE %s" % DB)
@@ -931,7 +890,7 @@ def setup(seed_tables=True):
     req = urllib.request.Request(MOCK + "/_mock/reset", data=b"{}", method="POST")
     req.add_header("Content-Type", "application/json")
     urllib.request.urlopen(req, timeout=60).read()
-    c = Conn(DB)
+    c = Conn(DB, "pushdown_diff")
     with c.conn.cursor() as cur:
         cur.execute("CREATE EXTENSION arxiv_fdw")
         cur.execute("CREATE SERVER arxiv FOREIGN DATA WRAPPER arxiv_fdw OPTIONS (base_url %s, "
@@ -1005,7 +964,7 @@ def main():
     a = ap.parse_args()
 
     t0 = time.time()
-    conn = Conn(DB) if a.no_setup else setup()
+    conn = Conn(DB, "pushdown_diff") if a.no_setup else setup()
     with conn.conn.cursor() as cur:
         pools = Pools(cur)
     if not a.no_setup:
