@@ -117,6 +117,30 @@ extern void report_fetch_all(Oid relid, bool at_execution) pg_attribute_noreturn
 /* scan.c */
 
 /*
+ * What besides its URL and request decides the pages a listing asks for:
+ * the parts of a scan's (or a probe's) key in the response cache.
+ */
+typedef struct ArxivListingShape
+{
+	ArxivUpperKind kind;
+	int			page_size;
+	long		fetch_limit;	/* -1: all */
+	bool		probe;			/* no rows wanted (count, estimate) */
+	bool		filter;			/* the plan checks conditions on the rows */
+	int64		limit_count;	/* UPPER_LIMIT: LIMIT, -1 none */
+	int64		limit_offset;	/* ... OFFSET */
+	bool		local;			/* ... the scan checks local conditions */
+} ArxivListingShape;
+
+/*
+ * The key of a listing in the response cache, the same for a scan and for
+ * use_remote_estimate's probe of the same request.
+ */
+extern char *arxiv_listing_key(const char *url, const char *postfields,
+							   const ArxivListingShape *shape,
+							   const ArxivRequest *req);
+
+/*
  * BeginForeignScan: unpack fdw_private and prepare the expressions; no
  * request yet, since parameter values are known only at the first Iterate
  * (and EXPLAIN without ANALYZE must not fetch).

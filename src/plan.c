@@ -1045,27 +1045,23 @@ typedef struct EstimateProbe
 } EstimateProbe;
 
 /*
- * The key of a probe's listing in the response cache: the one listing_key
- * (scan.c) gave the probe when it ran as a scan without rows (probe 1), so
- * that probes cached before still answer.
+ * The key of a probe's listing in the response cache: a scan's key
+ * (arxiv_listing_key) as it was when the probe ran as a scan without rows,
+ * so that probes cached before still answer.
  */
 static char *
 estimate_listing_key(void *arg, const char *url, const char *postfields)
 {
 	EstimateProbe *probe = (EstimateProbe *) arg;
-	StringInfoData key;
+	ArxivListingShape shape;
 
-	initStringInfo(&key);
-	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
-	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
-					 (int) UPPER_NONE, probe->ps->opts.page_size, -1L, 1, 0);
-	if (probe->req.has_updated_lo)
-		appendStringInfo(&key, "updated >= " INT64_FORMAT "\n",
-						 (int64) probe->req.updated_lo);
-	if (probe->req.has_updated_hi)
-		appendStringInfo(&key, "updated <= " INT64_FORMAT "\n",
-						 (int64) probe->req.updated_hi);
-	return key.data;
+	memset(&shape, 0, sizeof(shape));
+	shape.kind = UPPER_NONE;
+	shape.page_size = probe->ps->opts.page_size;
+	shape.fetch_limit = -1;
+	shape.probe = true;
+	shape.filter = false;
+	return arxiv_listing_key(url, postfields, &shape, &probe->req);
 }
 
 /*

@@ -828,36 +828,57 @@ scan_page_failed(void *arg)
 }
 
 /*
- * What decides the pages a scan asks for, given the pages it receives: the
- * key of its listing in the response cache (with the role).  A scan that
- * replays a listing written under the same key asks for exactly the pages
- * the writer asked for, in the same order, and stops where the writer
- * stopped (see arxiv_fetch_finish_listing).  The sink's listing_key.
+ * What decides the pages a listing asks for, given the pages it receives:
+ * its key in the response cache (with the role).  A scan that replays a
+ * listing written under the same key asks for exactly the pages the writer
+ * asked for, in the same order, and stops where the writer stopped (see
+ * arxiv_fetch_finish_listing).  One function for the scans' keys and for
+ * use_remote_estimate's probe (plan.c), which must equal a scan's key so
+ * that each replays what the other cached.
  */
-static char *
-listing_key(void *arg, const char *url, const char *postfields)
+char *
+arxiv_listing_key(const char *url, const char *postfields,
+				  const ArxivListingShape *shape, const ArxivRequest *req)
 {
-	ArxivScanState *ss = (ArxivScanState *) arg;
 	StringInfoData key;
 	ListCell   *lc;
 
 	initStringInfo(&key);
 	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
 	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
-					 (int) ss->kind, ss->opts.page_size, ss->fetch_limit,
-					 ss->conv == NULL, ss->has_filter);
-	if (ss->kind == UPPER_LIMIT)
+					 (int) shape->kind, shape->page_size, shape->fetch_limit,
+					 shape->probe, shape->filter);
+	if (shape->kind == UPPER_LIMIT)
 		appendStringInfo(&key, "limit " INT64_FORMAT " offset " INT64_FORMAT " local %d\n",
-						 ss->limit_count, ss->limit_offset, ss->local_qual != NULL);
-	if (ss->req.has_updated_lo)
+						 shape->limit_count, shape->limit_offset, shape->local);
+	if (req->has_updated_lo)
 		appendStringInfo(&key, "updated >= " INT64_FORMAT "\n",
-						 (int64) ss->req.updated_lo);
-	if (ss->req.has_updated_hi)
+						 (int64) req->updated_lo);
+	if (req->has_updated_hi)
 		appendStringInfo(&key, "updated <= " INT64_FORMAT "\n",
-						 (int64) ss->req.updated_hi);
-	foreach(lc, ss->req.ids)
+						 (int64) req->updated_hi);
+	foreach(lc, req->ids)
 		appendStringInfo(&key, "%s,", (char *) lfirst(lc));
 	return key.data;
+}
+
+/* The sink's listing_key: the scan's shape and this execution's request. */
+static char *
+listing_key(void *arg, const char *url, const char *postfields)
+{
+	ArxivScanState *ss = (ArxivScanState *) arg;
+	ArxivListingShape shape;
+
+	memset(&shape, 0, sizeof(shape));
+	shape.kind = ss->kind;
+	shape.page_size = ss->opts.page_size;
+	shape.fetch_limit = ss->fetch_limit;
+	shape.probe = ss->conv == NULL;
+	shape.filter = ss->has_filter;
+	shape.limit_count = ss->limit_count;
+	shape.limit_offset = ss->limit_offset;
+	shape.local = ss->local_qual != NULL;
+	return arxiv_listing_key(url, postfields, &shape, &ss->req);
 }
 
 /*
