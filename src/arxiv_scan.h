@@ -17,8 +17,6 @@
 
 #include "arxiv_fdw.h"
 
-#include "foreign/fdwapi.h"
-
 /* what a path (and its plan) adds to the pushed conditions */
 typedef enum ArxivSort
 {
