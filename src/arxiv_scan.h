@@ -3,7 +3,9 @@
  * arxiv_scan.h
  *	  What the planner (plan.c) and the executor (scan.c) of the API's
  *	  tables share: the layout of ForeignScan.fdw_private, the kinds of
- *	  scan, and the FDW callbacks the handler (arxiv_fdw.c) returns.
+ *	  scan, the key of a listing in the response cache (a scan's, and
+ *	  use_remote_estimate's probe's), and the FDW callbacks the handler
+ *	  (arxiv_fdw.c) returns.
  *
  *	  The planner's and the executor's states (ArxivPlanState,
  *	  ArxivScanState) are private to their files, as in postgres_fdw: no

@@ -1321,7 +1321,7 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		oaiExplainForeignScan(node, es);
 		return;
 	}
-	/* a request of constants is shown as it will be sent */
+	/* a request whose values are known before execution is shown as sent */
 	if (!ss->req_valid && ss->id_source == NIL &&
 		!contains_exec_param_walker((Node *) fsplan->fdw_exprs, NULL))
 		compute_request(node, ss);
