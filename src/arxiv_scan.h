@@ -3,7 +3,9 @@
  * arxiv_scan.h
  *	  What the planner (plan.c) and the executor (scan.c) of the API's
  *	  tables share: the layout of ForeignScan.fdw_private, the kinds of
- *	  scan, and the FDW callbacks the handler (arxiv_fdw.c) returns.
+ *	  scan, the key of a listing in the response cache (a scan's, and
+ *	  use_remote_estimate's probe's), and the FDW callbacks the handler
+ *	  (arxiv_fdw.c) returns.
  *
  *	  The planner's and the executor's states (ArxivPlanState,
  *	  ArxivScanState) are private to their files, as in postgres_fdw: no
@@ -16,8 +18,6 @@
 #define ARXIV_SCAN_H
 
 #include "arxiv_fdw.h"
-
-#include "foreign/fdwapi.h"
 
 /* what a path (and its plan) adds to the pushed conditions */
 typedef enum ArxivSort
@@ -115,6 +115,30 @@ extern void arxivGetForeignUpperPaths(PlannerInfo *root,
 extern void report_fetch_all(Oid relid, bool at_execution) pg_attribute_noreturn();
 
 /* scan.c */
+
+/*
+ * What besides its URL and request decides the pages a listing asks for:
+ * the parts of a scan's (or a probe's) key in the response cache.
+ */
+typedef struct ArxivListingShape
+{
+	ArxivUpperKind kind;
+	int			page_size;
+	long		fetch_limit;	/* -1: all */
+	bool		probe;			/* no rows wanted (count, estimate) */
+	bool		filter;			/* the plan checks conditions on the rows */
+	int64		limit_count;	/* UPPER_LIMIT: LIMIT, -1 none */
+	int64		limit_offset;	/* ... OFFSET */
+	bool		local;			/* ... the scan checks local conditions */
+} ArxivListingShape;
+
+/*
+ * The key of a listing in the response cache, the same for a scan and for
+ * use_remote_estimate's probe of the same request.
+ */
+extern char *arxiv_listing_key(const char *url, const char *postfields,
+							   const ArxivListingShape *shape,
+							   const ArxivRequest *req);
 
 /*
  * BeginForeignScan: unpack fdw_private and prepare the expressions; no

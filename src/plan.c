@@ -15,38 +15,28 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
-#include "commands/explain.h"
-#include "executor/spi.h"
-#include "parser/parsetree.h"
-#include "common/pg_prng.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "foreign/fdwapi.h"
-#include "foreign/foreign.h"
 #include "miscadmin.h"
-#include "nodes/nodeFuncs.h"
+#include "nodes/makefuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "optimizer/tlist.h"
-#include "nodes/makefuncs.h"
-#include "access/nbtree.h"
-#include "catalog/pg_am.h"
-#include "catalog/pg_type.h"
-#include "commands/defrem.h"
-#include "optimizer/paths.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/ruleutils.h"
-#include "utils/memutils.h"
-#include "utils/guc.h"
-#include "utils/hsearch.h"
-#include "utils/rel.h"
+#include "parser/parsetree.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
 #include "arxiv_scan.h"
 
 /* count(*): its OID is the same in every release */
@@ -132,6 +122,11 @@ static double remote_estimate(ArxivPlanState *ps);
 static double learned_estimate(ArxivPlanState *ps);
 static ForeignScan *upper_plan(PlannerInfo *root, RelOptInfo *upper_rel,
 							   ForeignPath *best_path, List *tlist);
+static List *local_clause_exprs(List *scan_clauses, ArxivPushdown *pd);
+static ForeignScan *table_scan_plan(RelOptInfo *baserel, Oid foreigntableid,
+									ArxivPushdown *pd, List *path_private,
+									List *id_source, List *tlist,
+									List *local_clauses, Plan *outer_plan);
 
 void
 arxivGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -601,6 +596,62 @@ constant_false(RelOptInfo *baserel)
 	return false;
 }
 
+/*
+ * The join clauses of a parameterized path (the scan clauses that are not
+ * restrictions of the table): arXiv is asked for the outer row's ids.
+ */
+static List *
+path_join_clauses(RelOptInfo *baserel, List *scan_clauses)
+{
+	List	   *join_clauses = NIL;
+	ListCell   *lc;
+
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (!ri->pseudoconstant && !list_member_ptr(baserel->baserestrictinfo, ri))
+			join_clauses = lappend(join_clauses, ri);
+	}
+	return join_clauses;
+}
+
+/*
+ * An id source as the executor needs it, (table OID, column name): the
+ * path's range table index and attno mean nothing outside this query.
+ */
+static List *
+id_source_private(PlannerInfo *root, List *path_id_source)
+{
+	RangeTblEntry *rte;
+
+	if (path_id_source == NIL)
+		return NIL;
+	rte = planner_rt_fetch(intVal(linitial(path_id_source)), root);
+	return list_make2(makeInteger(rte->relid),
+					  makeString(get_attname(rte->relid,
+											 intVal(lsecond(path_id_source)),
+											 false)));
+}
+
+/*
+ * Whether a join clause on a filter column goes to arXiv in this plan: a
+ * filter column has no value of its own, so comparing it after the scan
+ * would be wrong.
+ */
+static bool
+filter_join_sent(RelOptInfo *baserel, ArxivPlanState *ps, List *join_clauses)
+{
+	bool		sent = false;
+	ListCell   *lc;
+
+	foreach(lc, join_clauses)
+		sent |= arxiv_join_clause_pushable(baserel, ps->fields, lfirst(lc), false) &&
+			arxiv_mentions_filter_column(baserel, ps->fields,
+										 (Node *) lfirst_node(RestrictInfo, lc)->clause);
+	return sent;
+}
+
 ForeignScan *
 arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 					Oid foreigntableid, ForeignPath *best_path,
@@ -608,15 +659,9 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 {
 	ArxivPlanState *ps;
 	ArxivPushdown pd;
-	List	   *rechecks;
-	List	   *recheck_trees;
-	List	   *join_clauses = NIL;
-	List	   *local_clauses = NIL;
+	List	   *join_clauses;
 	List	   *path_private = best_path->fdw_private;
 	List	   *id_source;
-	ListCell   *lc;
-	Relation	rel;
-	int			natts;
 
 	if (!IS_UPPER_REL(baserel) && arxiv_table_source(foreigntableid) != SOURCE_API)
 		return oaiGetForeignPlan(root, baserel, foreigntableid, best_path,
@@ -625,36 +670,16 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 		return upper_plan(root, baserel, best_path, tlist);
 	ps = baserel->fdw_private;
 
-	/* the join clauses of a parameterized path: ids from the outer row */
-	foreach(lc, scan_clauses)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-
-		if (!ri->pseudoconstant && !list_member_ptr(baserel->baserestrictinfo, ri))
-			join_clauses = lappend(join_clauses, ri);
-	}
 	/* judged together: a join clause can change what the others need */
+	join_clauses = path_join_clauses(baserel, scan_clauses);
 	arxiv_classify_conditions(baserel, ps->fields, baserel->baserestrictinfo,
 							  join_clauses, ps->opts.query, &pd);
 
-	id_source = list_nth(path_private, FPP_ID_SOURCE);
-	if (id_source != NIL)
-	{
-		RangeTblEntry *rte = planner_rt_fetch(intVal(linitial(id_source)), root);
-
-		id_source = list_make2(makeInteger(rte->relid),
-							   makeString(get_attname(rte->relid,
-													  intVal(lsecond(id_source)),
-													  false)));
-	}
+	id_source = id_source_private(root, list_nth(path_private, FPP_ID_SOURCE));
 	if (ps->filter_join)
 	{
-		bool		sent = false;
+		bool		sent = filter_join_sent(baserel, ps, join_clauses);
 
-		foreach(lc, join_clauses)
-			sent |= arxiv_join_clause_pushable(baserel, ps->fields, lfirst(lc), false) &&
-				arxiv_mentions_filter_column(baserel, ps->fields,
-											 (Node *) lfirst_node(RestrictInfo, lc)->clause);
 		if (!sent)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
@@ -665,7 +690,21 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	if (id_source == NIL && !pd.may_restrict && !constant_false(baserel))
 		report_fetch_all(foreigntableid, false);
 
-	/* keep the clauses PostgreSQL must check; pushed exact ones are done */
+	return table_scan_plan(baserel, foreigntableid, &pd, path_private,
+						   id_source, tlist,
+						   local_clause_exprs(scan_clauses, &pd), outer_plan);
+}
+
+/*
+ * The expressions of the scan clauses PostgreSQL must check (pd->local, in
+ * the order of scan_clauses); the pushed exact ones are done by arXiv.
+ */
+static List *
+local_clause_exprs(List *scan_clauses, ArxivPushdown *pd)
+{
+	List	   *local_clauses = NIL;
+	ListCell   *lc;
+
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
@@ -674,7 +713,7 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 
 		if (ri->pseudoconstant)
 			continue;
-		forboth(lc2, pd.local, lc3, pd.local_exprs)
+		forboth(lc2, pd->local, lc3, pd->local_exprs)
 		{
 			if (lfirst(lc2) == ri)
 			{
@@ -683,21 +722,30 @@ arxivGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 			}
 		}
 	}
+	return local_clauses;
+}
 
-	rel = table_open(foreigntableid, NoLock);
-	natts = RelationGetDescr(rel)->natts;
-	table_close(rel, NoLock);
+/*
+ * The ForeignScan of a table scan path: its local quals, fdw_exprs (the
+ * pushed values, then the rechecks) and fdw_private (ArxivScanPrivate).
+ */
+static ForeignScan *
+table_scan_plan(RelOptInfo *baserel, Oid foreigntableid, ArxivPushdown *pd,
+				List *path_private, List *id_source, List *tlist,
+				List *local_clauses, Plan *outer_plan)
+{
+	List	   *rechecks;
+	List	   *recheck_trees;
+	List	   *attrs;
 
-	scan_rechecks(&pd, &rechecks, &recheck_trees);
+	scan_rechecks(pd, &rechecks, &recheck_trees);
+	attrs = needed_attrs(baserel, list_concat_copy(local_clauses, rechecks),
+						 baserel->max_attr);
 	return make_foreignscan(tlist, local_clauses, baserel->relid,
-							list_concat_copy(pd.exprs, rechecks),
-							make_scan_private(pd.pushed, path_private,
-											  needed_attrs(baserel,
-														   list_concat_copy(local_clauses,
-																			rechecks),
-														   natts),
+							list_concat_copy(pd->exprs, rechecks),
+							make_scan_private(pd->pushed, path_private, attrs,
 											  id_source, UPPER_NONE, foreigntableid,
-											  list_length(pd.exprs), pd.exact_trees,
+											  list_length(pd->exprs), pd->exact_trees,
 											  recheck_trees),
 							NIL, NIL, outer_plan);
 }
@@ -1045,27 +1093,23 @@ typedef struct EstimateProbe
 } EstimateProbe;
 
 /*
- * The key of a probe's listing in the response cache: the one listing_key
- * (scan.c) gave the probe when it ran as a scan without rows (probe 1), so
- * that probes cached before still answer.
+ * The key of a probe's listing in the response cache: a scan's key
+ * (arxiv_listing_key) as it was when the probe ran as a scan without rows,
+ * so that probes cached before still answer.
  */
 static char *
 estimate_listing_key(void *arg, const char *url, const char *postfields)
 {
 	EstimateProbe *probe = (EstimateProbe *) arg;
-	StringInfoData key;
+	ArxivListingShape shape;
 
-	initStringInfo(&key);
-	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
-	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
-					 (int) UPPER_NONE, probe->ps->opts.page_size, -1L, 1, 0);
-	if (probe->req.has_updated_lo)
-		appendStringInfo(&key, "updated >= " INT64_FORMAT "\n",
-						 (int64) probe->req.updated_lo);
-	if (probe->req.has_updated_hi)
-		appendStringInfo(&key, "updated <= " INT64_FORMAT "\n",
-						 (int64) probe->req.updated_hi);
-	return key.data;
+	memset(&shape, 0, sizeof(shape));
+	shape.kind = UPPER_NONE;
+	shape.page_size = probe->ps->opts.page_size;
+	shape.fetch_limit = -1;
+	shape.probe = true;
+	shape.filter = false;
+	return arxiv_listing_key(url, postfields, &shape, &probe->req);
 }
 
 /*

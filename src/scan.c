@@ -19,38 +19,18 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/pg_class.h"
 #include "commands/explain.h"
 #include "executor/spi.h"
-#include "parser/parsetree.h"
-#include "common/pg_prng.h"
-#include "foreign/fdwapi.h"
-#include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
-#include "optimizer/cost.h"
-#include "optimizer/optimizer.h"
-#include "optimizer/pathnode.h"
-#include "optimizer/planmain.h"
-#include "optimizer/restrictinfo.h"
-#include "optimizer/tlist.h"
-#include "nodes/makefuncs.h"
-#include "access/nbtree.h"
-#include "catalog/pg_am.h"
-#include "catalog/pg_type.h"
-#include "commands/defrem.h"
-#include "optimizer/paths.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/ruleutils.h"
-#include "utils/memutils.h"
-#include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/fmgroids.h"
+#include "utils/ruleutils.h"
+
 #include "arxiv_scan.h"
 
 typedef struct ArxivRow
@@ -828,36 +808,57 @@ scan_page_failed(void *arg)
 }
 
 /*
- * What decides the pages a scan asks for, given the pages it receives: the
- * key of its listing in the response cache (with the role).  A scan that
- * replays a listing written under the same key asks for exactly the pages
- * the writer asked for, in the same order, and stops where the writer
- * stopped (see arxiv_fetch_finish_listing).  The sink's listing_key.
+ * What decides the pages a listing asks for, given the pages it receives:
+ * its key in the response cache (with the role).  A scan that replays a
+ * listing written under the same key asks for exactly the pages the writer
+ * asked for, in the same order, and stops where the writer stopped (see
+ * arxiv_fetch_finish_listing).  One function for the scans' keys and for
+ * use_remote_estimate's probe (plan.c), which must equal a scan's key so
+ * that each replays what the other cached.
  */
-static char *
-listing_key(void *arg, const char *url, const char *postfields)
+char *
+arxiv_listing_key(const char *url, const char *postfields,
+				  const ArxivListingShape *shape, const ArxivRequest *req)
 {
-	ArxivScanState *ss = (ArxivScanState *) arg;
 	StringInfoData key;
 	ListCell   *lc;
 
 	initStringInfo(&key);
 	appendStringInfo(&key, "%s\n%s\n", url, postfields ? postfields : "");
 	appendStringInfo(&key, "kind %d page_size %d fetch_limit %ld probe %d filter %d\n",
-					 (int) ss->kind, ss->opts.page_size, ss->fetch_limit,
-					 ss->conv == NULL, ss->has_filter);
-	if (ss->kind == UPPER_LIMIT)
+					 (int) shape->kind, shape->page_size, shape->fetch_limit,
+					 shape->probe, shape->filter);
+	if (shape->kind == UPPER_LIMIT)
 		appendStringInfo(&key, "limit " INT64_FORMAT " offset " INT64_FORMAT " local %d\n",
-						 ss->limit_count, ss->limit_offset, ss->local_qual != NULL);
-	if (ss->req.has_updated_lo)
+						 shape->limit_count, shape->limit_offset, shape->local);
+	if (req->has_updated_lo)
 		appendStringInfo(&key, "updated >= " INT64_FORMAT "\n",
-						 (int64) ss->req.updated_lo);
-	if (ss->req.has_updated_hi)
+						 (int64) req->updated_lo);
+	if (req->has_updated_hi)
 		appendStringInfo(&key, "updated <= " INT64_FORMAT "\n",
-						 (int64) ss->req.updated_hi);
-	foreach(lc, ss->req.ids)
+						 (int64) req->updated_hi);
+	foreach(lc, req->ids)
 		appendStringInfo(&key, "%s,", (char *) lfirst(lc));
 	return key.data;
+}
+
+/* The sink's listing_key: the scan's shape and this execution's request. */
+static char *
+listing_key(void *arg, const char *url, const char *postfields)
+{
+	ArxivScanState *ss = (ArxivScanState *) arg;
+	ArxivListingShape shape;
+
+	memset(&shape, 0, sizeof(shape));
+	shape.kind = ss->kind;
+	shape.page_size = ss->opts.page_size;
+	shape.fetch_limit = ss->fetch_limit;
+	shape.probe = ss->conv == NULL;
+	shape.filter = ss->has_filter;
+	shape.limit_count = ss->limit_count;
+	shape.limit_offset = ss->limit_offset;
+	shape.local = ss->local_qual != NULL;
+	return arxiv_listing_key(url, postfields, &shape, &ss->req);
 }
 
 /*
@@ -1198,20 +1199,10 @@ explain_limit(ArxivScanState *ss, ExplainState *es)
 	ExplainPropertyText("arXiv Limit", buf.data, es);
 }
 
-void
-arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
+/* What an upper scan replaces, and where an id source's ids come from. */
+static void
+explain_relations(ArxivScanState *ss, ExplainState *es)
 {
-	ArxivScanState *ss = node->fdw_state;
-	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-
-	if (ss->state_kind == STATE_OAI)
-	{
-		oaiExplainForeignScan(node, es);
-		return;
-	}
-	if (!ss->req_valid && ss->id_source == NIL &&
-		!contains_exec_param_walker((Node *) fsplan->fdw_exprs, NULL))
-		compute_request(node, ss);
 	if (ss->kind != UPPER_NONE)
 		ExplainPropertyText("Relations",
 							psprintf("%s on %s",
@@ -1224,32 +1215,50 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 									 quote_identifier(strVal(lsecond(ss->id_source))),
 									 get_rel_name(intVal(linitial(ss->id_source)))),
 							es);
+}
 
-	if (ss->req_valid)
+/* The ids of a request, comma-separated as in arXiv's id_list. */
+static char *
+id_list_text(List *ids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, ids)
+		appendStringInfo(&buf, "%s%s", buf.len ? "," : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/*
+ * The request sent and its sort, or that it is computed at execution
+ * start: a request that depends on parameters is not known before.
+ */
+static void
+explain_request(ArxivScanState *ss, ExplainState *es)
+{
+	if (!ss->req_valid)
 	{
-		if (ss->req.impossible)
-			ExplainPropertyText("arXiv Request", "none (conditions match nothing)", es);
-		else
-		{
-			if (ss->req.search_query)
-				ExplainPropertyText("arXiv Query", ss->req.search_query, es);
-			if (ss->req.ids != NIL)
-			{
-				StringInfoData ids;
-				ListCell   *lc;
-
-				initStringInfo(&ids);
-				foreach(lc, ss->req.ids)
-					appendStringInfo(&ids, "%s%s", ids.len ? "," : "",
-									 (char *) lfirst(lc));
-				ExplainPropertyText("arXiv Id List", ids.data, es);
-			}
-		}
-	}
-	else
 		ExplainPropertyText("arXiv Query", "computed at execution start", es);
-	if (ss->req_valid && ss->sort_by)
+		return;
+	}
+	if (ss->req.impossible)
+		ExplainPropertyText("arXiv Request", "none (conditions match nothing)", es);
+	else
+	{
+		if (ss->req.search_query)
+			ExplainPropertyText("arXiv Query", ss->req.search_query, es);
+		if (ss->req.ids != NIL)
+			ExplainPropertyText("arXiv Id List", id_list_text(ss->req.ids), es);
+	}
+	if (ss->sort_by)
 		ExplainPropertyText("arXiv Sort", psprintf("%s %s", ss->sort_by, ss->sort_order), es);
+}
+
+/* How count(*), LIMIT and OFFSET are done, and the first page's size. */
+static void
+explain_paging(ArxivScanState *ss, ExplainState *es)
+{
 	if (ss->kind == UPPER_COUNT)
 		ExplainPropertyText("arXiv Count", "totalResults of one request", es);
 	if (ss->kind == UPPER_LIMIT)
@@ -1257,35 +1266,69 @@ arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (ss->fetch_limit > 0 && (ss->kind != UPPER_LIMIT || ss->req_valid))
 		ExplainPropertyInteger("arXiv First Page", NULL,
 							   Max(Min(ss->fetch_limit, ss->opts.page_size), 1), es);
-	if (es->verbose || !ss->req_valid)
-	{
-		List	   *dpcontext = set_deparse_context_plan(es->deparse_cxt,
-														 node->ss.ps.plan,
-														 NIL);
+}
 
-		if (ss->exprs != NIL && !ss->req_valid)
-			ExplainPropertyText("arXiv Values",
-								arxiv_describe_tree(ss->exprs, dpcontext),
-								es);
-		if (ss->req_valid && ss->active_recheck_exprs != NIL)
-			ExplainPropertyText("arXiv Recheck",
-								arxiv_describe_tree(ss->active_recheck_exprs,
-													dpcontext),
-								es);
-	}
-	if (es->analyze)
+/*
+ * The expressions behind the request, deparsed: the values it waits for
+ * (before execution start), or with VERBOSE the conditions PostgreSQL
+ * rechecks because this execution's values made them inexact.
+ */
+static void
+explain_expressions(ForeignScanState *node, ArxivScanState *ss,
+					ExplainState *es)
+{
+	List	   *dpcontext;
+
+	if (!es->verbose && ss->req_valid)
+		return;
+	dpcontext = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, NIL);
+	if (ss->exprs != NIL && !ss->req_valid)
+		ExplainPropertyText("arXiv Values",
+							arxiv_describe_tree(ss->exprs, dpcontext),
+							es);
+	if (ss->req_valid && ss->active_recheck_exprs != NIL)
+		ExplainPropertyText("arXiv Recheck",
+							arxiv_describe_tree(ss->active_recheck_exprs,
+												dpcontext),
+							es);
+}
+
+/* EXPLAIN ANALYZE: what the scan's requests came to. */
+static void
+explain_analyze(ArxivScanState *ss, ExplainState *es)
+{
+	ExplainPropertyInteger("arXiv Requests", NULL, ss->stats.requests, es);
+	ExplainPropertyInteger("arXiv Entries", NULL, ss->stats.entries, es);
+	if (ss->stats.cache_hits > 0 || es->verbose)
+		ExplainPropertyInteger("arXiv Cache Hits", NULL, ss->stats.cache_hits, es);
+	if (!es->verbose)
+		return;
+	ExplainPropertyInteger("arXiv Bytes", NULL, ss->stats.bytes, es);
+	ExplainPropertyInteger("arXiv Retries", NULL, ss->stats.retries, es);
+	ExplainPropertyFloat("arXiv Rate Limit Wait", "s", ss->stats.waited, 3, es);
+	if (ss->feed_title)
+		ExplainPropertyText("arXiv Echo", ss->feed_title, es);
+}
+
+void
+arxivExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ArxivScanState *ss = node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+	if (ss->state_kind == STATE_OAI)
 	{
-		ExplainPropertyInteger("arXiv Requests", NULL, ss->stats.requests, es);
-		ExplainPropertyInteger("arXiv Entries", NULL, ss->stats.entries, es);
-		if (ss->stats.cache_hits > 0 || es->verbose)
-			ExplainPropertyInteger("arXiv Cache Hits", NULL, ss->stats.cache_hits, es);
-		if (es->verbose)
-		{
-			ExplainPropertyInteger("arXiv Bytes", NULL, ss->stats.bytes, es);
-			ExplainPropertyInteger("arXiv Retries", NULL, ss->stats.retries, es);
-			ExplainPropertyFloat("arXiv Rate Limit Wait", "s", ss->stats.waited, 3, es);
-			if (ss->feed_title)
-				ExplainPropertyText("arXiv Echo", ss->feed_title, es);
-		}
+		oaiExplainForeignScan(node, es);
+		return;
 	}
+	/* a request whose values are known before execution is shown as sent */
+	if (!ss->req_valid && ss->id_source == NIL &&
+		!contains_exec_param_walker((Node *) fsplan->fdw_exprs, NULL))
+		compute_request(node, ss);
+	explain_relations(ss, es);
+	explain_request(ss, es);
+	explain_paging(ss, es);
+	explain_expressions(node, ss, es);
+	if (es->analyze)
+		explain_analyze(ss, es);
 }
