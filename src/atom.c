@@ -265,6 +265,9 @@ end_capture(AtomParser *p)
 static size_t
 capture_attribute(AtomParser *p, const xmlChar *value, const xmlChar *end)
 {
+	/* after an error libxml2 may have freed what value points into */
+	if (p->status != ATOM_OK)
+		return NO_STR;
 	p->pool.cap_start = p->pool.len;
 	p->pool.cap_space = false;
 	if (!text_ok(p, sax_text_append_attribute(&p->pool, (const char *) value,
@@ -424,9 +427,41 @@ add_affiliation(AtomParser *p, size_t off)
 }
 
 /*
- * Classify a child of an element of kind "parent".  Only the elements the
- * parser extracts get a kind of their own; everything else, including
- * children of text fields, is EK_IGNORED, so captures never nest.
+ * The elements the parser extracts, as children of which parent, in which
+ * namespace; field says which field of the entry a text element fills.
+ */
+typedef struct ChildRule
+{
+	ElemKind	parent;
+	const char *ns;
+	const char *name;
+	ElemKind	kind;
+	EntryField	field;			/* for EK_ENTRY_FIELD, else NUM_ENTRY_FIELDS */
+} ChildRule;
+
+static const ChildRule child_rules[] = {
+	{EK_FEED, ATOM_NS, "entry", EK_ENTRY, NUM_ENTRY_FIELDS},
+	{EK_FEED, ATOM_NS, "title", EK_FEED_TITLE, NUM_ENTRY_FIELDS},
+	{EK_FEED, OPENSEARCH_NS, "totalResults", EK_TOTAL_RESULTS, NUM_ENTRY_FIELDS},
+	{EK_FEED, OPENSEARCH_NS, "startIndex", EK_START_INDEX, NUM_ENTRY_FIELDS},
+	{EK_FEED, OPENSEARCH_NS, "itemsPerPage", EK_ITEMS_PER_PAGE, NUM_ENTRY_FIELDS},
+	{EK_ENTRY, ATOM_NS, "author", EK_AUTHOR, NUM_ENTRY_FIELDS},
+	{EK_ENTRY, ATOM_NS, "id", EK_ENTRY_FIELD, F_ID},
+	{EK_ENTRY, ATOM_NS, "title", EK_ENTRY_FIELD, F_TITLE},
+	{EK_ENTRY, ATOM_NS, "summary", EK_ENTRY_FIELD, F_SUMMARY},
+	{EK_ENTRY, ATOM_NS, "published", EK_ENTRY_FIELD, F_PUBLISHED},
+	{EK_ENTRY, ATOM_NS, "updated", EK_ENTRY_FIELD, F_UPDATED},
+	{EK_ENTRY, ARXIV_NS, "comment", EK_ENTRY_FIELD, F_COMMENT},
+	{EK_ENTRY, ARXIV_NS, "journal_ref", EK_ENTRY_FIELD, F_JOURNAL_REF},
+	{EK_ENTRY, ARXIV_NS, "doi", EK_ENTRY_FIELD, F_DOI},
+	{EK_AUTHOR, ATOM_NS, "name", EK_AUTHOR_NAME, NUM_ENTRY_FIELDS},
+	{EK_AUTHOR, ARXIV_NS, "affiliation", EK_AFFILIATION, NUM_ENTRY_FIELDS},
+};
+
+/*
+ * Classify a child of an element of kind "parent".  Only the elements in
+ * child_rules get a kind of their own; everything else, including children
+ * of text fields, is EK_IGNORED, so captures never nest.
  */
 static ElemKind
 classify_element(ElemKind parent, const char *uri, const char *name,
@@ -434,80 +469,19 @@ classify_element(ElemKind parent, const char *uri, const char *name,
 {
 	if (uri == NULL)
 		return EK_IGNORED;
-
-	switch (parent)
+	for (size_t i = 0; i < sizeof(child_rules) / sizeof(child_rules[0]); i++)
 	{
-		case EK_FEED:
-			if (strcmp(uri, ATOM_NS) == 0)
-			{
-				if (strcmp(name, "entry") == 0)
-					return EK_ENTRY;
-				if (strcmp(name, "title") == 0)
-					return EK_FEED_TITLE;
-			}
-			else if (strcmp(uri, OPENSEARCH_NS) == 0)
-			{
-				if (strcmp(name, "totalResults") == 0)
-					return EK_TOTAL_RESULTS;
-				if (strcmp(name, "startIndex") == 0)
-					return EK_START_INDEX;
-				if (strcmp(name, "itemsPerPage") == 0)
-					return EK_ITEMS_PER_PAGE;
-			}
-			return EK_IGNORED;
+		const ChildRule *r = &child_rules[i];
 
-		case EK_ENTRY:
-			if (strcmp(uri, ATOM_NS) == 0)
-			{
-				static const struct
-				{
-					const char *name;
-					EntryField	field;
-				}			atom_fields[] =
-				{
-					{"id", F_ID},
-					{"title", F_TITLE},
-					{"summary", F_SUMMARY},
-					{"published", F_PUBLISHED},
-					{"updated", F_UPDATED},
-				};
-				size_t		i;
-
-				if (strcmp(name, "author") == 0)
-					return EK_AUTHOR;
-				for (i = 0; i < sizeof(atom_fields) / sizeof(atom_fields[0]); i++)
-				{
-					if (strcmp(name, atom_fields[i].name) == 0)
-					{
-						*field = atom_fields[i].field;
-						return EK_ENTRY_FIELD;
-					}
-				}
-			}
-			else if (strcmp(uri, ARXIV_NS) == 0)
-			{
-				if (strcmp(name, "comment") == 0)
-					*field = F_COMMENT;
-				else if (strcmp(name, "journal_ref") == 0)
-					*field = F_JOURNAL_REF;
-				else if (strcmp(name, "doi") == 0)
-					*field = F_DOI;
-				else
-					return EK_IGNORED;
-				return EK_ENTRY_FIELD;
-			}
-			return EK_IGNORED;
-
-		case EK_AUTHOR:
-			if (strcmp(uri, ATOM_NS) == 0 && strcmp(name, "name") == 0)
-				return EK_AUTHOR_NAME;
-			if (strcmp(uri, ARXIV_NS) == 0 && strcmp(name, "affiliation") == 0)
-				return EK_AFFILIATION;
-			return EK_IGNORED;
-
-		default:
-			return EK_IGNORED;
+		if (r->parent == parent && strcmp(name, r->name) == 0 &&
+			strcmp(uri, r->ns) == 0)
+		{
+			if (r->kind == EK_ENTRY_FIELD)
+				*field = r->field;
+			return r->kind;
+		}
 	}
+	return EK_IGNORED;
 }
 
 /*

@@ -274,6 +274,9 @@ end_capture(OaiParser *p)
 static size_t
 capture_attribute(OaiParser *p, const xmlChar *value, const xmlChar *end)
 {
+	/* after an error libxml2 may have freed what value points into */
+	if (p->status != OAI_OK)
+		return NO_STR;
 	p->pool.cap_start = p->pool.len;
 	p->pool.cap_space = false;
 	if (!text_ok(p, sax_text_append_attribute(&p->pool, (const char *) value,
