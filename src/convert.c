@@ -248,45 +248,77 @@ category_value(ArxivConverter *conv, const AtomEntry *e)
 	return e->primary_category;
 }
 
+/*
+ * The entry's own text for a text field: true with *s (NULL for NULL) if
+ * the field is one, false if it is not a text field of the entry.
+ */
+static bool
+entry_text(ArxivConverter *conv, ArxivField field, const AtomEntry *e,
+		   const char **s)
+{
+	switch (field)
+	{
+		case AF_TITLE: *s = e->title; break;
+		case AF_ABSTRACT: *s = e->summary; break;
+		case AF_PRIMARY_CATEGORY: *s = e->primary_category; break;
+		case AF_COMMENT: *s = e->comment; break;
+		case AF_JOURNAL_REF: *s = e->journal_ref; break;
+		case AF_DOI: *s = e->doi; break;
+		case AF_ABS_URL: *s = e->abs_url; break;
+		case AF_PDF_URL: *s = e->pdf_url; break;
+		case AF_CATEGORY: *s = category_value(conv, e); break;
+		default:
+			return false;
+	}
+	return true;
+}
+
+/* The id (without version) or the version of the entry's id URL. */
+static bool
+id_value(ArxivConverter *conv, ArxivField field, const AtomEntry *e,
+		 Datum *value)
+{
+	char		idbuf[128];
+	int			version;
+
+	if (!e->id_url || !atom_split_id(e->id_url, idbuf, sizeof(idbuf), &version))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("arXiv entry has an unexpected id \"%s\"",
+						e->id_url ? e->id_url : "")));
+	if (field == AF_VERSION)
+	{
+		*value = Int32GetDatum(version);
+		return version > 0;
+	}
+	*value = text_datum(conv, idbuf);
+	return true;
+}
+
 static bool
 native_value(ArxivConverter *conv, ArxivField field, const AtomEntry *e,
 			 Datum *value)
 {
 	const char *s = NULL;
-	char		idbuf[128];
-	int			version;
 
+	if (entry_text(conv, field, e, &s))
+	{
+		if (s == NULL)
+			return false;
+		*value = text_datum(conv, s);
+		return true;
+	}
 	switch (field)
 	{
 		case AF_ID:
 		case AF_VERSION:
-			if (!e->id_url || !atom_split_id(e->id_url, idbuf, sizeof(idbuf), &version))
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-						 errmsg("arXiv entry has an unexpected id \"%s\"",
-								e->id_url ? e->id_url : "")));
-			if (field == AF_VERSION)
-			{
-				*value = Int32GetDatum(version);
-				return version > 0;
-			}
-			s = idbuf;
-			break;
-		case AF_TITLE:
-			s = e->title;
-			break;
-		case AF_ABSTRACT:
-			s = e->summary;
-			break;
+			return id_value(conv, field, e, value);
 		case AF_AUTHORS:
 			*value = author_names_datum(conv, e);
 			return true;
 		case AF_AUTHOR_DETAILS:
 			*value = author_details_datum(conv, e);
 			return true;
-		case AF_PRIMARY_CATEGORY:
-			s = e->primary_category;
-			break;
 		case AF_CATEGORIES:
 			*value = text_array_datum(conv, e->categories, e->ncategories);
 			return true;
@@ -297,24 +329,6 @@ native_value(ArxivConverter *conv, ArxivField field, const AtomEntry *e,
 				return false;
 			*value = TimestampTzGetDatum(arxiv_parse_timestamp(s));
 			return true;
-		case AF_COMMENT:
-			s = e->comment;
-			break;
-		case AF_JOURNAL_REF:
-			s = e->journal_ref;
-			break;
-		case AF_DOI:
-			s = e->doi;
-			break;
-		case AF_ABS_URL:
-			s = e->abs_url;
-			break;
-		case AF_PDF_URL:
-			s = e->pdf_url;
-			break;
-		case AF_CATEGORY:
-			s = category_value(conv, e);
-			break;
 		case AF_AUTHOR:
 		case AF_SEARCH:
 			/* the query's own constant, already in the server encoding */
@@ -327,10 +341,6 @@ native_value(ArxivConverter *conv, ArxivField field, const AtomEntry *e,
 		default:
 			return false;
 	}
-	if (s == NULL)
-		return false;
-	*value = text_datum(conv, s);
-	return true;
 }
 
 /* Fill values/nulls for every column of the table from one entry. */

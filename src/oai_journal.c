@@ -71,6 +71,7 @@ struct OaiJournal
 	int			maxpages;
 	int			write_fd;		/* the page being written, or -1 */
 	bool		broken;			/* a write failed: no more pages */
+	time_t		started;		/* when its first page was written, about */
 	MemoryContext cxt;
 	MemoryContextCallback cleanup;
 };
@@ -253,10 +254,13 @@ claim_journal(OaiJournal *j, const char *request)
 		return false;
 	if (same && (double) time(NULL) - (double) fst.st_mtime < OAI_JOURNAL_MAX_AGE)
 	{
+		/* the request file is written when the journal starts, only then */
+		j->started = fst.st_mtime;
 		load_pages(j, INT_MAX);
 		return true;
 	}
 	load_pages(j, 0);
+	j->started = time(NULL);
 	return ftruncate(j->lock_fd, 0) == 0 &&
 		pwrite(j->lock_fd, request, len, 0) == (ssize_t) len;
 }
@@ -352,6 +356,16 @@ int
 oai_journal_pages(const OaiJournal *j)
 {
 	return j->pages;
+}
+
+/*
+ * When the journal started: every page was fetched since, so a paper
+ * changed after its page was fetched has a datestamp of that day or later.
+ */
+time_t
+oai_journal_started(const OaiJournal *j)
+{
+	return j->started;
 }
 
 /* The mark of the last page, or OAI_JOURNAL_NO_MARK without pages. */

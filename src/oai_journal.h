@@ -9,6 +9,8 @@
 #ifndef ARXIV_OAI_JOURNAL_H
 #define ARXIV_OAI_JOURNAL_H
 
+#include <time.h>
+
 typedef struct OaiJournal OaiJournal;
 
 /* what each page carries: the greatest datestamp so far (a DateADT) */
@@ -17,6 +19,7 @@ typedef struct OaiJournal OaiJournal;
 extern OaiJournal *oai_journal_open(const char *first_url, MemoryContext cxt);
 extern int	oai_journal_pages(const OaiJournal *j);
 extern int32 oai_journal_mark(const OaiJournal *j);
+extern time_t oai_journal_started(const OaiJournal *j);
 extern bool oai_journal_replay(OaiJournal *j, int page,
 							   bool (*feed) (void *arg, const char *data, size_t len),
 							   void *arg);

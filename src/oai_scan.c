@@ -108,6 +108,13 @@ typedef struct IdSet
 	int64		cap;
 } IdSet;
 
+/* A paper changed since a day, and its datestamp now (see probe_changes). */
+typedef struct ChangedId
+{
+	uint32		key;
+	DateADT		datestamp;
+} ChangedId;
+
 /* old-style archives that can be packed (7 bits of the key) */
 #define ID_MAX_ARCHIVES		128
 #define ID_OLD_STYLE_FLAG	UINT64CONST(0x80000000)
@@ -150,7 +157,13 @@ typedef struct OaiScanState
 	OaiJournal *journal;		/* the list's, or NULL */
 	int			replay_left;	/* its pages still to replay, from the last */
 	bool		live_done;		/* the list's live part is over: replay */
+	bool		probed;			/* what changed since it started is known */
 	List	   *journals;		/* every list's, removed at the end */
+	ChangedId  *changes;		/* sorted by key, in harvest_cxt */
+	int64		nchanges;
+	int64		maxchanges;
+	DateADT		changes_from;	/* the day they are known from; NOBEGIN: none */
+	bool		listing_changes;	/* the page is ListIdentifiers: ids only */
 
 	/* the page: parser, body, rows */
 	OaiParser  *parser;
@@ -181,6 +194,7 @@ typedef struct OaiScanState
 	int64		retries;
 	int64		total_restarts;
 	int64		replayed;		/* pages taken from journals */
+	int64		superseded;		/* journaled papers changed since: dropped */
 	double		waited;
 } OaiScanState;
 
@@ -196,13 +210,17 @@ floor_date(void)
 		POSTGRES_EPOCH_JDATE;
 }
 
-/* Today in UTC, the zone of arXiv's datestamps. */
+/* The day of a moment in UTC, the zone of arXiv's datestamps. */
+static DateADT
+utc_day(TimestampTz t)
+{
+	return (DateADT) (t / USECS_PER_DAY - (t < 0 && t % USECS_PER_DAY != 0));
+}
+
 static DateADT
 utc_today(void)
 {
-	TimestampTz now = GetCurrentTimestamp();
-
-	return (DateADT) (now / USECS_PER_DAY - (now < 0 && now % USECS_PER_DAY != 0));
+	return utc_day(GetCurrentTimestamp());
 }
 
 static void
@@ -742,6 +760,27 @@ typedef struct RecordWork
 	const OaiRecord *record;
 } RecordWork;
 
+/* A header of the ListIdentifiers that says what changed: keep id and day. */
+static void
+note_change(OaiScanState *ss, const OaiRecord *r)
+{
+	const char *id = r->id ? r->id : oai_identifier_to_id(r->identifier);
+	ChangedId	c;
+
+	if (id == NULL || !id_key(ss, id, &c.key))
+		return;
+	if (!oai_datestamp_date(r->datestamp, &c.datestamp))
+		DATE_NOEND(c.datestamp);	/* no day: take it as changed */
+	if (ss->nchanges == ss->maxchanges)
+	{
+		ss->maxchanges = Max(1024, ss->maxchanges * 2);
+		ss->changes = ss->changes
+			? repalloc_huge(ss->changes, sizeof(ChangedId) * ss->maxchanges)
+			: MemoryContextAllocHuge(ss->harvest_cxt, sizeof(ChangedId) * ss->maxchanges);
+	}
+	ss->changes[ss->nchanges++] = c;
+}
+
 static void
 record_work(OaiScanState *ss, const void *arg)
 {
@@ -750,6 +789,11 @@ record_work(OaiScanState *ss, const void *arg)
 	/* a ListSets page has no records: a server sending some is ignored */
 	if (ss->listing_sets)
 		return;
+	if (ss->listing_changes)
+	{
+		note_change(ss, rw->record);
+		return;
+	}
 	ss->records++;
 	if (!rw->record->deleted)	/* arXiv never deletes; see README */
 		record_rows(rw->node, ss, rw->record);
@@ -1301,6 +1345,7 @@ open_journal(OaiScanState *ss)
 	ss->journal = NULL;
 	ss->replay_left = 0;
 	ss->live_done = false;
+	ss->probed = false;
 	if (!arxiv_resume_harvests || ss->cur->id != NULL)
 		return;
 	old = MemoryContextSwitchTo(ss->harvest_cxt);
@@ -1346,6 +1391,115 @@ replay_feed(void *arg, const char *data, size_t len)
 	return ss->parse_status == OAI_OK;
 }
 
+static int
+changed_id_cmp(const void *a, const void *b)
+{
+	const ChangedId *x = a;
+	const ChangedId *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->datestamp > y->datestamp) - (x->datestamp < y->datestamp);
+}
+
+/*
+ * Learn which papers changed since "from", and their datestamps now: a
+ * ListIdentifiers of every set, without "until".  A journaled paper whose
+ * datestamp is now later than its journaled one changed after its page was
+ * fetched, and only the live part of the list can say whether it still
+ * belongs there: it may have moved past the list's "until" or out of its
+ * set, and then a fresh harvest would not return it.  (A paper changed
+ * after a page was fetched has a datestamp of that day or later, hence
+ * "from" is the day the journal started.)  Known changes from an earlier
+ * day serve as they are.
+ */
+static void
+probe_changes(ForeignScanState *node, OaiScanState *ss, DateADT from)
+{
+	char		day[11];
+	char	   *token = NULL;
+	int			restarts = 0;
+
+	if (!DATE_IS_NOBEGIN(ss->changes_from) && ss->changes_from <= from)
+		return;
+	ss->nchanges = 0;
+	format_day(from, day);
+	for (;;)
+	{
+		const OaiResponseInfo *info;
+		char	   *url = token
+			? psprintf("%s?verb=ListIdentifiers&resumptionToken=%s", ss->opts.oai_url,
+					   aq_urlencode(arxiv_aq_arena(), token))
+			: psprintf("%s?verb=ListIdentifiers&metadataPrefix=%s&from=%s",
+					   ss->opts.oai_url, OAI_METADATA_PREFIX, day);
+
+		ss->listing_changes = true;
+		fetch_page(node, ss, url);
+		ss->listing_changes = false;
+		info = oai_parser_info(ss->parser);
+		if ((info->error == OAI_ERROR_BAD_RESUMPTION_TOKEN ||
+			 info->error == OAI_ERROR_NO_RECORDS_MATCH) && token != NULL &&
+			++restarts <= OAI_MAX_RESTARTS)
+		{
+			/* not known to be complete: ask again from the start */
+			ss->nchanges = 0;
+			token = NULL;
+			continue;
+		}
+		if (info->error == OAI_ERROR_NO_RECORDS_MATCH && token == NULL)
+			break;
+		if (info->error != OAI_ERROR_NONE)
+			report_oai_error(info, url);
+		if (!info->has_token || info->token[0] == '\0')
+			break;
+		token = MemoryContextStrdup(ss->harvest_cxt, info->token);
+	}
+	if (ss->nchanges > 0)
+		qsort(ss->changes, ss->nchanges, sizeof(ChangedId), changed_id_cmp);
+	ss->changes_from = from;
+}
+
+/* A paper's datestamp now if it changed since changes_from, else false. */
+static bool
+changed_since(OaiScanState *ss, uint32 key, DateADT *now)
+{
+	int64		lo = 0,
+				hi = ss->nchanges;
+
+	/* the last entry of the key has its latest datestamp */
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (ss->changes[mid].key <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || ss->changes[lo - 1].key != key)
+		return false;
+	*now = ss->changes[lo - 1].datestamp;
+	return true;
+}
+
+/* Drop the replayed page's papers that changed after it was fetched. */
+static void
+drop_superseded(OaiScanState *ss)
+{
+	for (int i = 0; i < ss->nrecs; i++)
+	{
+		PageRecord *pr = &ss->recs[i];
+		DateADT		now;
+
+		if (pr->has_key && pr->ntuples > 0 &&
+			changed_since(ss, pr->key, &now) && now > pr->datestamp)
+		{
+			pr->ntuples = 0;
+			ss->superseded++;
+		}
+	}
+}
+
 /*
  * The list's next journaled page, as if it had just been fetched.  A page
  * that cannot be read whole fails the scan, and the journal is removed so
@@ -1375,6 +1529,7 @@ replay_page(ForeignScanState *node, OaiScanState *ss)
 						   page, read ? oai_parser_errmsg(ss->parser) : "read error."),
 				 errhint("Run the query again: the journal has been removed, and the list will be harvested from its start.")));
 	}
+	drop_superseded(ss);
 	dedupe_page(ss);
 	ss->replayed++;
 	if (ss->replay_left == 0)
@@ -1428,6 +1583,12 @@ harvest_page(ForeignScanState *node, OaiScanState *ss)
 	}
 	if (ss->live_done)
 	{
+		if (!ss->probed)
+		{
+			probe_changes(node, ss,
+						  utc_day(time_t_to_timestamptz(oai_journal_started(ss->journal))));
+			ss->probed = true;
+		}
 		replay_page(node, ss);
 		return;
 	}
@@ -1551,6 +1712,7 @@ oaiBeginForeignScan(ForeignScanState *node, int eflags pg_attribute_unused())
 	ss->args = list_nth(plan->fdw_private, OSP_ARGS);
 	arxiv_get_options(ss->relid, &ss->opts);
 	ss->versions = ss->opts.source == SOURCE_OAI_VERSIONS;
+	DATE_NOBEGIN(ss->changes_from);
 	ss->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	(void) arxiv_url_key(ss->opts.oai_url, ss->host, sizeof(ss->host));
 	setup_columns(node, ss);
@@ -1620,6 +1782,9 @@ oaiReScanForeignScan(ForeignScanState *node)
 	ss->journals = NIL;
 	ss->replay_left = 0;
 	ss->live_done = false;
+	ss->changes = NULL;
+	ss->nchanges = ss->maxchanges = 0;
+	DATE_NOBEGIN(ss->changes_from);
 	ss->tuples = NULL;
 	ss->recs = NULL;
 	ss->nrecs = ss->ntuples = ss->next_rec = ss->next_tuple = 0;
@@ -1704,7 +1869,11 @@ oaiExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (ss->retries > 0 || es->verbose)
 		ExplainPropertyInteger("OAI-PMH Retries", NULL, ss->retries, es);
 	if (ss->replayed > 0)
+	{
 		ExplainPropertyInteger("OAI-PMH Pages Resumed", NULL, ss->replayed, es);
+		ExplainPropertyInteger("OAI-PMH Resumed Papers Changed Since", NULL,
+							   ss->superseded, es);
+	}
 	if (es->verbose && ss->first_url)
 		ExplainPropertyText("OAI-PMH First Request", arxiv_url_redact(ss->first_url), es);
 }
