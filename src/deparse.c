@@ -507,8 +507,9 @@ translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
 	{
 		/*
 		 * Only 'archive.%'.  A pattern known only at execution is judged then
-		 * (see category_term): it is not solid, and a "category" LIKE is
-		 * refused then unless the pattern is 'archive.%' (or NULL).
+		 * (see category_term in request.c): it is not solid, and a
+		 * "category" LIKE is refused then unless the pattern is 'archive.%'
+		 * (or NULL).
 		 */
 		char	   *pattern = const_text(right);
 		bool		is_const = IsA(strip_relabel(right), Const);

@@ -27,7 +27,8 @@
 #include "utils/datetime.h"
 
 /* ---------------------------------------------------------------------
- * Execution time: condition trees and values to an arXiv request
+ * Condition trees and values to an arXiv request (at execution start,
+ * and at plan time to judge the trees)
  * ---------------------------------------------------------------------
  */
 
@@ -710,6 +711,11 @@ arxiv_request_may_restrict(List *pushed, Datum *values, bool *isnull,
 	return build_request(pushed, values, isnull, known, true, table_query,
 						 &req, NULL);
 }
+
+/* ---------------------------------------------------------------------
+ * The URL of a page
+ * ---------------------------------------------------------------------
+ */
 
 static void
 append_param(StringInfo buf, AqArena *arena, const char *name, const char *value)
