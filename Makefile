@@ -20,6 +20,7 @@ OBJS = \
 	src/plan.o \
 	src/query.o \
 	src/ratelimit.o \
+	src/request.o \
 	src/sax_common.o \
 	src/scan.o \
 	src/stats.o

@@ -5,7 +5,8 @@
  *	  the file that defines them so that this header reads as a map:
  *
  *	  option.c	  validator, option lookup (server < table < column)
- *	  deparse.c	  which quals go to arXiv, and building the request
+ *	  deparse.c	  which quals go to arXiv (condition trees, condtree.h)
+ *	  request.c	  the request and URLs of a scan, from the trees and values
  *	  http.c	  libcurl: timeouts, interrupts, retries' transport side
  *	  ratelimit.c the cluster-wide request spacing per host
  *	  cache.c	  the response cache and learned estimates
@@ -301,6 +302,9 @@ extern bool arxiv_mentions_filter_column(RelOptInfo *baserel,
 extern int	arxiv_published_range_bounds(RelOptInfo *baserel,
 										 ArxivField *fields, Expr *clause);
 extern int	arxiv_tree_id_count(List *pushed, List *exprs);
+extern char *arxiv_describe_tree(List *exprs, List *dpcontext);
+
+/* request.c */
 extern bool arxiv_build_request(List *pushed, Datum *values, bool *isnull,
 								bool *known, const char *table_query,
 								ArxivRequest *req, bool *exact);
@@ -310,7 +314,6 @@ extern char *arxiv_request_url(const char *base_url, const char *search_query,
 							   int max_results, char **postfields);
 extern int64 arxiv_floor_minute(TimestampTz t);
 extern void arxiv_format_minute(int64 minutes, char *buf);
-extern char *arxiv_describe_tree(List *exprs, List *dpcontext);
 
 /* http.c */
 typedef size_t (*ArxivSinkFn) (void *arg, const char *data, size_t len);

@@ -118,7 +118,7 @@ typedef struct FetchResult
 	FetchOutcome outcome;
 	FetchErrorKind kind;
 	int			sqlstate;
-	char	   *message;
+	char	   *detail;			/* the cause, a sentence for errdetail */
 	double		retry_after;
 } FetchResult;
 
@@ -139,8 +139,17 @@ fetch_result(FetchResult *fr, FetchOutcome outcome, FetchErrorKind kind,
 	fr->outcome = outcome;
 	fr->kind = kind;
 	fr->sqlstate = sqlstate;
-	fr->message = pstrdup(buf);
+	fr->detail = pstrdup(buf);
 	return outcome;
+}
+
+/* The full stop a sentence quoting text from elsewhere needs, if any. */
+static const char *
+full_stop(const char *s)
+{
+	size_t		len = strlen(s);
+
+	return len > 0 && strchr(".!?", s[len - 1]) != NULL ? "" : ".";
 }
 
 /*
@@ -178,43 +187,62 @@ judge_response(ArxivFetch *f, ArxivHttpResult *hr, FetchResult *fr)
 	if (f->entry_error)
 		ReThrowError(f->entry_error);
 	if (hr->too_large)
-		return fetch_result(fr, FETCH_FAIL, FE_OTHER, ERRCODE_FDW_ERROR,
-							"response larger than max_response_bytes (" INT64_FORMAT ")",
+		return fetch_result(fr, FETCH_FAIL, FE_OTHER,
+							ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
+							"The response is larger than max_response_bytes (" INT64_FORMAT ").",
 							f->opts->max_response_bytes);
 	if (!hr->transport_error && status == ATOM_OK)
 		status = atom_parser_finish(f->parser);
 	if (status == ATOM_OK && info->is_error)
-		return fetch_result(fr, FETCH_FAIL, FE_ARXIV, ERRCODE_FDW_ERROR,
-							"arXiv API error (HTTP %ld): %s", hr->status,
-							info->error_message ? info->error_message : "(no message)");
+	{
+		const char *said = info->error_message ? info->error_message : "(no message)";
+
+		/*
+		 * arXiv answers a request it cannot parse (in practice a value of
+		 * the "search" column or the table's query, which only arXiv fully
+		 * checks) with 400; an error feed with 200 is arXiv failing.
+		 */
+		return fetch_result(fr, FETCH_FAIL, FE_ARXIV,
+							hr->status >= 400 && hr->status < 500
+							? ERRCODE_INVALID_PARAMETER_VALUE
+							: ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
+							"arXiv answered with an error (HTTP status %ld): %s%s",
+							hr->status, said, full_stop(said));
+	}
 	if (hr->transport_error && !f->sink_failed)
 		return fetch_result(fr, FETCH_RETRY, FE_TRANSPORT,
 							ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-							"%s", hr->error);
+							"The transfer failed: %s.", hr->error);
 	if (hr->status == 429 || hr->status >= 500 || hr->status == 403)
 	{
 		fr->retry_after = hr->retry_after;
-		return fetch_result(fr, FETCH_RETRY, FE_HTTP, ERRCODE_FDW_ERROR,
-							"HTTP status %ld", hr->status);
+		return fetch_result(fr, FETCH_RETRY, FE_HTTP,
+							ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
+							"The server answered with HTTP status %ld.", hr->status);
 	}
 	if (hr->status != 200)
-		return fetch_result(fr, FETCH_FAIL, FE_HTTP, ERRCODE_FDW_ERROR,
-							"HTTP status %ld", hr->status);
+		return fetch_result(fr, FETCH_FAIL, FE_HTTP,
+							ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
+							"The server answered with HTTP status %ld.", hr->status);
 	if (status != ATOM_OK && hr->bytes == 0)
-		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response body is empty");
+		return fetch_result(fr, FETCH_RETRY, FE_PARSE,
+							ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
+							"The response body is empty.");
 	if (status != ATOM_OK)
-		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response is not a valid Atom feed: %s (HTTP status %ld, Content-Type \"%s\", " INT64_FORMAT " bytes)",
+		return fetch_result(fr, FETCH_RETRY, FE_PARSE,
+							ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
+							"The response is not a valid Atom feed: %s (HTTP status %ld, Content-Type \"%s\", " INT64_FORMAT " bytes).",
 							not_atom_reason(status), hr->status,
 							hr->content_type[0] ? hr->content_type : "none",
 							hr->bytes);
 	if (info->total_results < 0)
-		return fetch_result(fr, FETCH_RETRY, FE_PARSE, ERRCODE_INVALID_XML_DOCUMENT,
-							"the response has no opensearch:totalResults");
+		return fetch_result(fr, FETCH_RETRY, FE_PARSE,
+							ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
+							"The response has no opensearch:totalResults.");
 	if (info->nentries == 0 && info->total_results > f->start)
-		return fetch_result(fr, FETCH_RETRY, FE_EMPTY, ERRCODE_FDW_ERROR,
-							"empty page at start %ld of %ld results",
+		return fetch_result(fr, FETCH_RETRY, FE_EMPTY,
+							ERRCODE_FDW_UNABLE_TO_CREATE_REPLY,
+							"The page at start %ld is empty, though totalResults is %ld.",
 							f->start, info->total_results);
 	fr->outcome = FETCH_OK;
 	return FETCH_OK;
@@ -239,7 +267,8 @@ start_page(ArxivFetch *f)
 	if (f->parser == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory creating the Atom parser")));
+				 errmsg("out of memory"),
+				 errdetail("Failed while creating the Atom parser.")));
 	f->parser_cleanup.func = free_parser;
 	f->parser_cleanup.arg = f;
 	MemoryContextRegisterResetCallback(f->page_cxt, &f->parser_cleanup);
@@ -349,13 +378,16 @@ fetch_from_cache(ArxivFetch *f, const char *url, const char *postfields,
 		if (status != REPLAY_TOO_LARGE)
 			arxiv_cache_discard(f->cache_reader);
 		ereport(ERROR,
-				(errcode(status == REPLAY_TOO_LARGE ? ERRCODE_FDW_ERROR
+				(errcode(status == REPLAY_TOO_LARGE
+						 ? ERRCODE_FDW_UNABLE_TO_CREATE_REPLY
 						 : ERRCODE_DATA_CORRUPTED),
 				 status == REPLAY_TOO_LARGE
-				 ? errmsg("cached response larger than max_response_bytes (" INT64_FORMAT ")",
-						  f->opts->max_response_bytes)
-				 : errmsg("cached arXiv listing does not answer request %s", url),
-				 errdetail("The earlier pages of this scan came from the response cache; a fresh page would not continue the same listing."),
+				 ? errmsg("cached arXiv response is larger than max_response_bytes")
+				 : errmsg("cached arXiv listing does not answer the request"),
+				 status == REPLAY_TOO_LARGE
+				 ? errdetail("The limit is " INT64_FORMAT " bytes. The earlier pages of this scan came from the response cache; a fresh page would not continue the same listing.",
+							 f->opts->max_response_bytes)
+				 : errdetail("The earlier pages of this scan came from the response cache; a fresh page would not continue the same listing."),
 				 errhint("Run the query again: the cached listing was removed, or set \"arxiv_fdw.response_cache\" to off.")));
 	}
 	/* nothing came from it yet: fetch every page fresh, and cache them */
@@ -476,8 +508,9 @@ fetch_attempt(ArxivFetch *f, const char *url, const char *postfields,
 	if (f->body_oom)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory receiving an arXiv response of " INT64_FORMAT " bytes",
-						hr.bytes)));
+				 errmsg("out of memory"),
+				 errdetail("Failed while keeping an arXiv response of " INT64_FORMAT " bytes.",
+						   hr.bytes)));
 	if (!hr.transport_error && !hr.too_large)
 		parse_body(f);
 	else
@@ -505,20 +538,40 @@ fetch_attempt(ArxivFetch *f, const char *url, const char *postfields,
 
 /*
  * A page that could not be fetched, after its attempts.  (The backoff
- * between them is arxiv_backoff_seconds', in http.c.)
+ * between them is arxiv_backoff_seconds', in http.c.)  The request and the
+ * attempt are in the error context (request_error_context).
  */
 static void
-report_fetch_failure(FetchResult *fr, const char *url, int attempts)
+report_fetch_failure(FetchResult *fr)
 {
 	ereport(ERROR,
 			(errcode(fr->sqlstate),
-			 errmsg("could not fetch results from arXiv: %s", fr->message),
-			 errdetail_plural("Request %s failed after %d attempt.",
-							  "Request %s failed after %d attempts.",
-							  attempts, arxiv_url_redact(url), attempts),
+			 errmsg("could not fetch results from arXiv"),
+			 errdetail_internal("%s", fr->detail),
 			 fr->outcome == FETCH_RETRY
 			 ? errhint("arXiv may be busy; try again later, or raise the server option \"max_retries\".")
 			 : 0));
+}
+
+/* The request being fetched, for the context of its errors. */
+typedef struct RequestErrorContext
+{
+	const char *url;
+	int			attempt;		/* from 0 */
+} RequestErrorContext;
+
+/*
+ * The context of any error while a page is fetched (the transfer, the
+ * parse, an entry's conversion, the cache, a cancel): the request, as in
+ * the OAI-PMH scans, with the credentials of its URL removed.
+ */
+static void
+request_error_context(void *arg)
+{
+	RequestErrorContext *rc = (RequestErrorContext *) arg;
+
+	errcontext("request %s, attempt %d", arxiv_url_redact(rc->url),
+			   rc->attempt + 1);
 }
 
 /*
@@ -559,23 +612,32 @@ arxiv_fetch_page(ArxivFetch *f, const char *url, const char *postfields,
 {
 	FetchResult fr;
 	const AtomFeedInfo *info;
+	RequestErrorContext rc = {url, 0};
+	ErrorContextCallback errcallback;
+
+	errcallback.callback = request_error_context;
+	errcallback.arg = &rc;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
 
 	f->start = start;
-	for (int attempt = 0;; attempt++)
+	for (;; rc.attempt++)
 	{
 		memset(&fr, 0, sizeof(fr));
 		fr.retry_after = -1;
-		if (fetch_attempt(f, url, postfields, &fr, attempt) == FETCH_OK)
+		if (fetch_attempt(f, url, postfields, &fr, rc.attempt) == FETCH_OK)
 			break;
-		if (fr.outcome == FETCH_FAIL || attempt >= max_retries)
+		if (fr.outcome == FETCH_FAIL || rc.attempt >= max_retries)
 		{
-			if (missing_ok)
-				return NULL;
-			report_fetch_failure(&fr, url, attempt + 1);
+			if (!missing_ok)
+				report_fetch_failure(&fr);
+			error_context_stack = errcallback.previous;
+			return NULL;
 		}
 		f->stats->retries++;
-		arxiv_interruptible_sleep(arxiv_backoff_seconds(f->opts->request_interval, attempt, fr.retry_after));
+		arxiv_interruptible_sleep(arxiv_backoff_seconds(f->opts->request_interval, rc.attempt, fr.retry_after));
 	}
+	error_context_stack = errcallback.previous;
 	info = atom_parser_info(f->parser);
 	f->stats->entries += info->nentries;
 	return info;

@@ -107,8 +107,8 @@ set_option_failed(CURLcode rc, const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("could not configure libcurl: %s", what),
-			 errdetail("%s", curl_easy_strerror(rc))));
+			 errmsg("could not configure libcurl"),
+			 errdetail("Setting %s failed: %s.", what, curl_easy_strerror(rc))));
 }
 
 #define SETOPT(h, opt, val) \
@@ -259,7 +259,7 @@ arxiv_http_perform(ArxivHttp *http, const char *url, const char *postfields,
 
 	if (curl_multi_add_handle(http->multi, http->easy) != CURLM_OK)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 				 errmsg("could not start an HTTP transfer")));
 	while (running)
 	{

@@ -164,8 +164,12 @@ for name, (sql, pages, corpus_where) in QUERIES.items():
 # Part 1: faults
 # ---------------------------------------------------------------------------
 RETRY, FAIL, OK = "retry", "fail", "ok"     # what the extension should do with the fault
-STATUS_MSG = r"HTTP status %d"
-# kind name: (fault spec, behaviour, message pattern of the error)
+# every failed fetch: this message, the cause in the detail (the patterns
+# below), the request in the context
+FETCH_MSG = "could not fetch results from arXiv"
+FETCH_CONTEXT = re.compile(r"^request https?://\S+, attempt \d+$", re.M)
+STATUS_MSG = r"^The server answered with HTTP status %d\.$"
+# kind name: (fault spec, behaviour, detail pattern of the error)
 FAULTS = []
 for st in (429, 500, 502, 503):
     FAULTS.append(("status %d" % st, {"kind": "status", "status": st}, RETRY, STATUS_MSG % st))
@@ -174,7 +178,8 @@ for st in (429, 500, 502, 503):
 FAULTS += [
     ("status 404", {"kind": "status", "status": 404}, FAIL, STATUS_MSG % 404),
     ("status 400 (html)", {"kind": "status", "status": 400}, FAIL, STATUS_MSG % 400),
-    ("empty_page", {"kind": "empty_page"}, RETRY, r"empty page at start \d+ of \d+ results"),
+    ("empty_page", {"kind": "empty_page"}, RETRY,
+     r"^The page at start \d+ is empty, though totalResults is \d+\.$"),
     ("slow 0.5 s (< timeout)", {"kind": "slow", "delay": 0.5}, OK, None),
     ("slow 4 s (> timeout)", {"kind": "slow", "delay": 4}, RETRY,
      r"no complete response from \S+ within 2 seconds"),
@@ -192,17 +197,29 @@ FAULTS += [
     ("non_xml", {"kind": "non_xml"}, RETRY,
      # the body is never echoed (it may come from anywhere): status, type, size
      r'not a valid Atom feed: not well-formed XML \(HTTP status 200, Content-Type "text/plain.*", \d+ bytes\)'),
-    ("blank", {"kind": "blank"}, RETRY, r"the response body is empty"),
+    ("blank", {"kind": "blank"}, RETRY, r"^The response body is empty\.$"),
     ("rate_exceeded", {"kind": "rate_exceeded"}, RETRY,
      r'not a valid Atom feed: not well-formed XML \(HTTP status 200, Content-Type "text/plain", 14 bytes\)'),
     ("html_denied 403", {"kind": "html_denied", "status": 403}, RETRY, STATUS_MSG % 403),
     ("html_denied 200", {"kind": "html_denied", "status": 200}, RETRY,
      r'not a valid Atom feed: XML that is not an Atom feed \(HTTP status 200, Content-Type "text/html'),
     ("error_feed_200", {"kind": "error_feed_200", "message": "something went wrong"}, FAIL,
-     r"arXiv API error \(HTTP 200\): something went wrong"),
+     r"^arXiv answered with an error \(HTTP status 200\): something went wrong\.$"),
     ("reset", {"kind": "reset"}, RETRY, r"connection to \S+ (failed|closed|was reset)"),
 ]
 SLOW_KINDS = ("slow 4 s (> timeout)", "stall 4 s (> timeout)")
+
+
+def fault_sqlstate(kname):
+    """The SQLSTATE of a fault's error: HV00N when no response came (transport,
+    HTTP statuses), HV00M when the response cannot be made into rows."""
+    kname = kname.replace("cache: ", "")
+    if kname.startswith(("status", "html_denied 403", "reset", "slow", "stall", "truncated")):
+        return "HV00N"
+    if kname in ("non_xml", "blank", "rate_exceeded", "html_denied 200", "error_feed_200",
+                 "empty_page"):
+        return "HV00M"
+    return None
 
 # Where the faults go: (query, skip, counts).  Every retryable kind gets
 # fewer than, exactly and more than max_retries faults on the one-page query;
@@ -285,13 +302,20 @@ def run_trial(label, qname, schema, faults, expect, pattern, kind_key):
             reconnect()
         else:
             msg = (err.diag.message_primary or "")
-            detail = "%s %s" % (err.pgcode, msg)
+            det = (err.diag.message_detail or "")
+            detail = "%s %s / %s" % (err.pgcode, msg, det)
+            want = fault_sqlstate(kind_key)
             if err.pgcode is None or err.pgcode.startswith("XX"):
                 problem("unclear", "%s on %s: SQLSTATE %s: %s" % (label, qname, err.pgcode, msg))
-            elif not msg.startswith("could not fetch results from arXiv: ") or \
-                    (pattern and not re.search(pattern, msg)):
-                problem("unclear", "%s on %s: message %r does not name the problem"
-                        % (label, qname, msg))
+            elif msg != FETCH_MSG or (pattern and not re.search(pattern, det)):
+                problem("unclear", "%s on %s: message %r, detail %r do not name the problem"
+                        % (label, qname, msg, det))
+            elif want and err.pgcode != want:
+                problem("unclear", "%s on %s: SQLSTATE %s, expected %s"
+                        % (label, qname, err.pgcode, want))
+            elif not FETCH_CONTEXT.search(err.diag.context or ""):
+                problem("unclear", "%s on %s: the context %r does not name the request"
+                        % (label, qname, err.diag.context))
             if q1("SELECT to_regclass('trial') IS NOT NULL")[0]:
                 problem("partial", "%s on %s: the table exists after the error" % (label, qname))
             if expect == "ok":
@@ -691,10 +715,10 @@ for h in HOSTILE + ["ti:kernel OR cat:cs.OS) AND (ti:x", "ti:kernel) OR (ti:x",
             problem("unclear", "%s: %s %s" % (label, err.pgcode, err.diag.message_primary))
         continue
     if err is not None:
-        msg = err.diag.message_primary or ""
+        msg = "%s / %s" % (err.diag.message_primary or "", err.diag.message_detail or "")
         # refused locally (nothing to send) or by arXiv as invalid: both clear
         if err.pgcode.startswith("XX") or not re.search(
-                r"invalid arXiv query|Invalid query string|arXiv API error", msg):
+                r"invalid arXiv query|Invalid query string|arXiv answered with an error", msg):
             problem("unclear", "%s: %s %s" % (label, err.pgcode, msg))
         search_refused += 1
         continue
