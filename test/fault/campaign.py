@@ -1207,16 +1207,19 @@ import threading
 RESUME_SEED = int(os.environ.get("RESUME_SEED", "6"))
 RESUME_TRIALS = int(os.environ.get("RESUME_TRIALS", "30"))
 RESUME_LISTS = [
-    # (table, conditions); the lists with an "until" are those a touch to
-    # now moves papers out of
-    ("oai_papers", "category = 'cs.OS' AND datestamp >= '2026-01-01'"),
-    ("oai_versions", "category = 'cs.OS' AND datestamp >= '2026-01-01'"),
-    ("oai_papers", "category IN ('cs.OS', 'cs.DC') AND datestamp >= '2026-05-01'"),
-    ("oai_papers", "datestamp >= '2026-06-16'"),
-    ("oai_versions", "category = 'cs.CR' AND datestamp >= '2026-03-01'"),
-    ("oai_papers", "category = 'hep-th' AND datestamp >= '2026-04-01'"),
-    ("oai_papers", "datestamp BETWEEN '2026-06-10' AND '2026-06-12'"),
-    ("oai_versions", "category = 'quant-ph' AND datestamp BETWEEN '2026-05-01' AND '2026-05-31'"),
+    # (table, conditions, the papers of the corpus that a touch can bring
+    # into the list); the lists with an "until" are those a touch (to now,
+    # or to a day after the corpus) moves papers out of
+    ("oai_papers", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)"),
+    ("oai_versions", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)"),
+    ("oai_papers", "category IN ('cs.OS', 'cs.DC') AND datestamp >= '2026-05-01'",
+     "categories && '{cs.OS,cs.DC}'"),
+    ("oai_papers", "datestamp >= '2026-06-16'", "true"),
+    ("oai_versions", "category = 'cs.CR' AND datestamp >= '2026-03-01'", "'cs.CR' = ANY (categories)"),
+    ("oai_papers", "category = 'hep-th' AND datestamp >= '2026-04-01'", "'hep-th' = ANY (categories)"),
+    ("oai_papers", "datestamp BETWEEN '2026-06-10' AND '2026-06-12'", "true"),
+    ("oai_versions", "category = 'quant-ph' AND datestamp BETWEEN '2026-05-01' AND '2026-05-31'",
+     "'quant-ph' = ANY (categories)"),
 ]
 RESUME_PAGES = [10, 20, 25, 40]
 RESUME_HOW = ["503", "truncated", "timeout", "cancel"]
@@ -1235,8 +1238,8 @@ def resume_problem(kind, text):
 def journal_files():
     """{journal: number of page files} under arxiv_fdw/oai_journal."""
     out = {}
-    for (d,) in qall("SELECT d FROM pg_ls_dir('arxiv_fdw/oai_journal') d"):
-        out[d] = q1("SELECT count(*) FROM pg_ls_dir(%s) f WHERE f LIKE '%%.xml'",
+    for (d,) in qall("SELECT d FROM pg_ls_dir('arxiv_fdw/oai_journal', true, false) d"):
+        out[d] = q1("SELECT count(*) FROM pg_ls_dir(%s, true, false) f WHERE f LIKE '%%.xml'",
                     ("arxiv_fdw/oai_journal/" + d,))[0]
     return out
 
@@ -1303,15 +1306,18 @@ def interrupt(sql, how, skip, per_page):
     return failed is not None
 
 
-def touch_some(rng, ref_ids, journaled_records, label):
-    """Touches 1-4 papers of the list: from the part already fetched and
-    from the rest; datestamps move forward only (now, or 2026-06-2x, after
-    the corpus)."""
+def touch_some(rng, ref_ids, journaled_records, label, outsiders=()):
+    """Touches 1-4 papers of the list, from the part already fetched and
+    from the rest, and sometimes one outside it (which the touch may bring
+    in); datestamps move forward only (now, or 2026-06-2x, after the
+    corpus)."""
     n = rng.randint(1, 4)
     early = ref_ids[:journaled_records] or ref_ids
     late = ref_ids[journaled_records:] or ref_ids
     picks = [rng.choice(early)] + [rng.choice(late if i % 2 == 0 else ref_ids)
                                     for i in range(n - 1)]
+    if outsiders and rng.random() < 0.5:
+        picks.append(rng.choice(outsiders))
     for pid in picks:
         spec = {"id": pid, "doi": "10.9999/%s.%d" % (label, rng.randint(0, 10 ** 6))}
         if rng.random() < 0.3:
@@ -1334,7 +1340,7 @@ def ordered_ids(table, where):
 
 
 def resume_trial(rng, n):
-    table, where = rng.choice(RESUME_LISTS)
+    table, where, corpus_where = rng.choice(RESUME_LISTS)
     page = rng.choice(RESUME_PAGES)
     sql = "SELECT * FROM oai.%s WHERE %s" % (table, where)
     mock_reset(corpus=True)
@@ -1345,6 +1351,9 @@ def resume_trial(rng, n):
     ids = ordered_ids(table, where)
     full_pages = len(listrecords_since(n0))
     per_page = (time.monotonic() - t0) / max(full_pages, 1)
+    idset = set(ids)
+    outsiders = sorted(r[0] for r in qall("SELECT id FROM corpus WHERE " + corpus_where)
+                       if r[0] not in idset)
     resume["trials"] += 1
     label = "resume %d: %s WHERE %s, pages of %d (%d pages)" % (n, table, where, page, full_pages)
     if journal_files():
@@ -1367,7 +1376,7 @@ def resume_trial(rng, n):
     if not hit and jf:
         resume_problem("leftover", "%s: a complete harvest left journals %s" % (label, jf))
     if rng.random() < 0.8:
-        picks = touch_some(rng, ids, got_pages * page, "t%d" % n)
+        picks = touch_some(rng, ids, got_pages * page, "t%d" % n, outsiders)
         steps.append("touched %s" % ",".join(picks))
     # sometimes the resumed scan is interrupted too
     if hit and rng.random() < 0.35:
@@ -1380,8 +1389,13 @@ def resume_trial(rng, n):
         steps.append("then %s at page %d: %s, %d journaled" % (how2, skip2 + 1, "interrupted" if hit2
                                                                else "finished", sum(jf2.values())))
         if rng.random() < 0.6:
-            picks = touch_some(rng, ids, got_pages * page, "u%d" % n)
+            picks = touch_some(rng, ids, got_pages * page, "u%d" % n, outsiders)
             steps.append("touched %s" % ",".join(picks))
+    if rng.random() < 0.3:
+        # another session of the same role resumes (and fetches ListSets)
+        reconnect()
+        cur.execute("SET arxiv_fdw.resume_harvests = on")
+        steps.append("new session")
     n2 = len(mock_log())
     try:
         resumed = rows_of(sql)
