@@ -1208,18 +1208,22 @@ RESUME_SEED = int(os.environ.get("RESUME_SEED", "6"))
 RESUME_TRIALS = int(os.environ.get("RESUME_TRIALS", "30"))
 RESUME_LISTS = [
     # (table, conditions, the papers of the corpus that a touch can bring
-    # into the list); the lists with an "until" are those a touch (to now,
+    # into the list, the category of new papers); the lists with an "until" are those a touch (to now,
     # or to a day after the corpus) moves papers out of
-    ("oai_papers", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)"),
-    ("oai_versions", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)"),
+    ("oai_papers", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)",
+     "cs.OS"),
+    ("oai_versions", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)",
+     "cs.OS"),
     ("oai_papers", "category IN ('cs.OS', 'cs.DC') AND datestamp >= '2026-05-01'",
-     "categories && '{cs.OS,cs.DC}'"),
-    ("oai_papers", "datestamp >= '2026-06-16'", "true"),
-    ("oai_versions", "category = 'cs.CR' AND datestamp >= '2026-03-01'", "'cs.CR' = ANY (categories)"),
-    ("oai_papers", "category = 'hep-th' AND datestamp >= '2026-04-01'", "'hep-th' = ANY (categories)"),
-    ("oai_papers", "datestamp BETWEEN '2026-06-10' AND '2026-06-12'", "true"),
+     "categories && '{cs.OS,cs.DC}'", "cs.DC"),
+    ("oai_papers", "datestamp >= '2026-06-16'", "true", "math.AP"),
+    ("oai_versions", "category = 'cs.CR' AND datestamp >= '2026-03-01'", "'cs.CR' = ANY (categories)",
+     "cs.CR"),
+    ("oai_papers", "category = 'hep-th' AND datestamp >= '2026-04-01'", "'hep-th' = ANY (categories)",
+     "hep-th"),
+    ("oai_papers", "datestamp BETWEEN '2026-06-10' AND '2026-06-12'", "true", "cs.OS"),
     ("oai_versions", "category = 'quant-ph' AND datestamp BETWEEN '2026-05-01' AND '2026-05-31'",
-     "'quant-ph' = ANY (categories)"),
+     "'quant-ph' = ANY (categories)", "quant-ph"),
 ]
 RESUME_PAGES = [10, 20, 25, 40]
 RESUME_HOW = ["503", "truncated", "timeout", "cancel"]
@@ -1306,11 +1310,12 @@ def interrupt(sql, how, skip, per_page):
     return failed is not None
 
 
-def touch_some(rng, ref_ids, journaled_records, label, outsiders=()):
-    """Touches 1-4 papers of the list, from the part already fetched and
-    from the rest, and sometimes one outside it (which the touch may bring
-    in); datestamps move forward only (now, or 2026-06-2x, after the
-    corpus)."""
+def touch_some(rng, ref_ids, journaled_records, label, outsiders=(), category="cs.OS"):
+    """Changes a few papers: touches 1-4 of the list, from the part already
+    fetched and from the rest, and sometimes one outside it (which the touch
+    may bring in); sometimes a new version of one of the list, a new paper
+    of its category.  Datestamps move forward only (a touch to now or to
+    2026-06-2x, after the corpus; new versions and papers are dated now)."""
     n = rng.randint(1, 4)
     early = ref_ids[:journaled_records] or ref_ids
     late = ref_ids[journaled_records:] or ref_ids
@@ -1326,7 +1331,17 @@ def touch_some(rng, ref_ids, journaled_records, label, outsiders=()):
             spec["license"] = "http://creativecommons.org/licenses/by/4.0/"
         mock("/oai/_mock/touch", spec)
     resume["touched"] += len(picks)
-    return picks
+    done = list(picks)
+    if rng.random() < 0.3:
+        pid = rng.choice(ref_ids)
+        mock("/_mock/corpus", {"new_version": [{"id": pid, "comment": "revised " + label}]})
+        done.append("v:" + pid)
+        resume["touched"] += 1
+    if rng.random() < 0.3:
+        r = mock("/_mock/corpus", {"add_new": 1, "categories": [category]})
+        done.append("new:" + ",".join(r.get("ids", [])))
+        resume["touched"] += 1
+    return done
 
 
 def ordered_ids(table, where):
@@ -1340,7 +1355,7 @@ def ordered_ids(table, where):
 
 
 def resume_trial(rng, n):
-    table, where, corpus_where = rng.choice(RESUME_LISTS)
+    table, where, corpus_where, category = rng.choice(RESUME_LISTS)
     page = rng.choice(RESUME_PAGES)
     sql = "SELECT * FROM oai.%s WHERE %s" % (table, where)
     mock_reset(corpus=True)
@@ -1376,7 +1391,7 @@ def resume_trial(rng, n):
     if not hit and jf:
         resume_problem("leftover", "%s: a complete harvest left journals %s" % (label, jf))
     if rng.random() < 0.8:
-        picks = touch_some(rng, ids, got_pages * page, "t%d" % n, outsiders)
+        picks = touch_some(rng, ids, got_pages * page, "t%d" % n, outsiders, category)
         steps.append("touched %s" % ",".join(picks))
     # sometimes the resumed scan is interrupted too
     if hit and rng.random() < 0.35:
@@ -1389,7 +1404,7 @@ def resume_trial(rng, n):
         steps.append("then %s at page %d: %s, %d journaled" % (how2, skip2 + 1, "interrupted" if hit2
                                                                else "finished", sum(jf2.values())))
         if rng.random() < 0.6:
-            picks = touch_some(rng, ids, got_pages * page, "u%d" % n, outsiders)
+            picks = touch_some(rng, ids, got_pages * page, "u%d" % n, outsiders, category)
             steps.append("touched %s" % ",".join(picks))
     if rng.random() < 0.3:
         # another session of the same role resumes (and fetches ListSets)
@@ -1540,7 +1555,7 @@ if "6" in PARTS:
     cur.execute("RESET arxiv_fdw.resume_harvests")
     mock_reset(corpus=True)
     print("  %d trials, %d interruptions (%d missed: the scan finished first), %d pages "
-          "journaled, %d papers touched, in %.0f s"
+          "journaled, %d papers changed, in %.0f s"
           % (resume["trials"], resume["interruptions"], resume["missed"], resume["journaled"],
              resume["touched"], time.monotonic() - t_part), flush=True)
 
@@ -1584,7 +1599,7 @@ print("hostile: wrong rows      %6d" % figures["hostile_wrong"])
 print("hostile: OAI-PMH queries %6d  (category and id values; counted in the two lines above)"
       % figures["oai_hostile"])
 if "6" in PARTS:
-    print("resume: trials           %6d  (%d interruptions, %d papers touched; + %d cache trials)"
+    print("resume: trials           %6d  (%d interruptions, %d paper changes; + %d cache trials)"
           % (resume["trials"], resume["interruptions"], resume["touched"], resume["cache_trials"]))
     print("resume: wrong results    %6d  (counted in wrong results above)" % resume["wrong"])
     print("resume: journals left    %6d" % resume["leftover"])
