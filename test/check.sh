@@ -69,7 +69,7 @@ step "mock OAI-PMH endpoint self-test" '^(Ran [0-9]+ tests|OK|FAILED)' \
 	python3 "$ARXIV_TOP/test/mock/test_oai_mock.py"
 step "pg_regress" '^(test |ok |not ok )|tests (passed|failed)' regress
 step "shell tests" '^[a-z_]+: (ok|FAIL|skipped)' shell_tests
-step "fault campaign" '^(faults injected|queries run|wrong results|crashes|unclear errors|partial rows|hostile:)' \
+step "fault campaign" '^(faults injected|queries run|wrong results|crashes|unclear errors|partial rows|hostile:|resume:)' \
 	bash "$ARXIV_TOP/test/fault/run.sh"
 step "differential test of pushdown" '^conditions: [0-9]+' \
 	/usr/bin/python3 "$ARXIV_TOP/test/diff/pushdown_diff.py"

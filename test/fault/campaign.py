@@ -41,6 +41,13 @@ must carry exactly its verb's parameters, with a set from ListSets, days for
 from/until and identifier=oai:arXiv.org:ID only for the query's own ids; the
 rows must be what PostgreSQL semantics require.
 
+Part 6, interrupted OAI-PMH harvests resume (arxiv_fdw.resume_harvests):
+randomized trials with a fixed seed (RESUME_SEED, RESUME_TRIALS); see the
+comment above the part.  A resumed harvest must return exactly the rows of
+an uninterrupted one taken right after, leave no journal and make no more
+requests; a cache whose create_cache or full refresh_cache failed part-way
+must be absent or unchanged, and equal to the foreign table once resumed.
+
 At the end, postmaster crashes are looked for in the server log and in
 pg_postmaster_start_time().
 
@@ -54,13 +61,13 @@ import urllib.request
 
 import psycopg2
 
-from pgutil import MOCK, connect, mock, mock_log, mock_reset, mock_fault
+from pgutil import MOCK, connect, mock, mock_log, mock_reset, mock_fault, mock_clear_faults
 
 DB = sys.argv[1]
 PMLOG = sys.argv[2]
 MAX_RETRIES = 2
 VERBOSE = os.environ.get("VERBOSE") == "1"
-PARTS = os.environ.get("PARTS", "12345")     # for development: which parts to run
+PARTS = os.environ.get("PARTS", "123456")     # for development: which parts to run
 
 conn = None
 cur = None
@@ -94,7 +101,8 @@ def q1(sql, args=None):
 
 figures = dict(faults=0, queries=0, wrong=0, crashes=0, unclear=0, partial=0,
                unexpected_fail=0, unexpected_ok=0, ref_mismatch=0, structure=0,
-               hostile_wrong=0, mock_limit=0, oai_faults=0, oai_trials=0, oai_hostile=0)
+               hostile_wrong=0, mock_limit=0, oai_faults=0, oai_trials=0, oai_hostile=0,
+               resume_leftover=0, resume_requests=0)
 problems = []
 
 
@@ -1197,6 +1205,385 @@ if "5" in PARTS:
 print("  %d hostile queries in %.0f s" % (n_oai_hostile, time.monotonic() - t_part), flush=True)
 
 # ---------------------------------------------------------------------------
+# Part 6: interrupted OAI-PMH harvests resume (arxiv_fdw.resume_harvests).
+# Randomized trials with a fixed seed (RESUME_SEED, RESUME_TRIALS): a list
+# (category and/or datestamp window, oai_papers or oai_versions) and a page
+# size are drawn; the harvest is interrupted at a random page (503s beyond
+# max_retries, truncated bodies beyond max_retries, statement_timeout or
+# pg_cancel_backend during a slow page); a few papers are touched (their
+# datestamp moves forward, to now or to a day after the corpus, as arXiv's
+# does), some of them on journaled pages, some on pages not yet fetched;
+# sometimes the resumed scan is interrupted again (and papers touched
+# again); then the list is resumed to its end.  Its rows must equal, row by
+# row and column by column, those of an uninterrupted scan taken right
+# after (resume_harvests off), the journal directory must be empty, and the
+# resumed scan may not make more requests than the uninterrupted one.  The
+# mock is reset only at the start of a trial: a reset would move touched
+# papers' datestamps backward, which arXiv never does.
+# Then a cache trial per OAI-PMH table: create_cache failing mid-harvest
+# (nothing created), again (it resumes), a full refresh failing mid-harvest
+# (the cache unchanged), again (it resumes); each time the cache must equal
+# the foreign table's rows.
+# ---------------------------------------------------------------------------
+import random
+import threading
+
+RESUME_SEED = int(os.environ.get("RESUME_SEED", "6"))
+RESUME_TRIALS = int(os.environ.get("RESUME_TRIALS", "30"))
+RESUME_LISTS = [
+    # (table, conditions, the papers of the corpus that a touch can bring
+    # into the list, the category of new papers); the lists with an "until" are those a touch (to now,
+    # or to a day after the corpus) moves papers out of
+    ("oai_papers", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)",
+     "cs.OS"),
+    ("oai_versions", "category = 'cs.OS' AND datestamp >= '2026-01-01'", "'cs.OS' = ANY (categories)",
+     "cs.OS"),
+    ("oai_papers", "category IN ('cs.OS', 'cs.DC') AND datestamp >= '2026-05-01'",
+     "categories && '{cs.OS,cs.DC}'", "cs.DC"),
+    ("oai_papers", "datestamp >= '2026-06-16'", "true", "math.AP"),
+    ("oai_versions", "category = 'cs.CR' AND datestamp >= '2026-03-01'", "'cs.CR' = ANY (categories)",
+     "cs.CR"),
+    ("oai_papers", "category = 'hep-th' AND datestamp >= '2026-04-01'", "'hep-th' = ANY (categories)",
+     "hep-th"),
+    ("oai_papers", "datestamp BETWEEN '2026-06-10' AND '2026-06-12'", "true", "cs.OS"),
+    ("oai_versions", "category = 'quant-ph' AND datestamp BETWEEN '2026-05-01' AND '2026-05-31'",
+     "'quant-ph' = ANY (categories)", "quant-ph"),
+]
+RESUME_PAGES = [10, 20, 25, 40]
+RESUME_HOW = ["503", "truncated", "timeout", "cancel"]
+resume = dict(trials=0, interruptions=0, missed=0, journaled=0, touched=0, wrong=0,
+              leftover=0, more_requests=0, failed=0, full_requests=0, resumed_requests=0,
+              cache_trials=0, cache_wrong=0)
+
+
+def resume_problem(kind, text):
+    """kind: wrong (counted in the wrong results too), leftover, more_requests"""
+    resume[kind] += 1
+    problem({"wrong": "wrong", "leftover": "resume_leftover",
+             "more_requests": "resume_requests"}[kind], "resume: " + text)
+
+
+def journal_files():
+    """{journal: number of page files} under arxiv_fdw/oai_journal."""
+    out = {}
+    for (d,) in qall("SELECT d FROM pg_ls_dir('arxiv_fdw/oai_journal', true, false) d"):
+        out[d] = q1("SELECT count(*) FROM pg_ls_dir(%s, true, false) f WHERE f LIKE '%%.xml'",
+                    ("arxiv_fdw/oai_journal/" + d,))[0]
+    return out
+
+
+def qall(sql, args=None):
+    cur.execute(sql, args)
+    return cur.fetchall()
+
+
+def rows_of(sql):
+    """The rows of a query as a sorted list of their text forms."""
+    return sorted(r[0] for r in qall("SELECT t::text FROM (%s) t" % sql))
+
+
+def listrecords_since(n):
+    return [r for r in mock_log()[n:] if r.get("verb") == "ListRecords"]
+
+
+def interrupt(sql, how, skip, per_page):
+    """Runs sql with resume_harvests on, interrupted by how at the
+    ListRecords request skip + 1; True if it failed as meant."""
+    match = "verb=ListRecords"
+    timer = None
+    if how == "503":
+        mock_fault({"kind": "status", "status": 503, "retry_after": 0, "match": match,
+                    "skip": skip, "count": MAX_RETRIES + 1})
+    elif how == "truncated":
+        mock_fault({"kind": "truncated", "match": match, "skip": skip,
+                    "count": MAX_RETRIES + 1})
+    elif how == "timeout":
+        # every page from there on is slow: the timeout falls in one of them
+        mock_fault({"kind": "slow", "delay": 1.5, "match": match, "skip": skip, "count": 0})
+        cur.execute("SET statement_timeout = %d" % int(1000 * (skip * per_page + 0.8)))
+    else:
+        mock_fault({"kind": "slow", "delay": 1.5, "match": match, "skip": skip, "count": 1})
+        pid = q1("SELECT pg_backend_pid()")[0]
+
+        def canceller():
+            c2 = connect(DB, application_name="fault-campaign-cancel")
+            try:
+                deadline = time.monotonic() + 60
+                while mock("/_mock/fault") and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                time.sleep(0.4)     # inside the slow page (or the scan is over)
+                c2.cursor().execute("SELECT pg_cancel_backend(%s)", (pid,))
+            finally:
+                c2.close()
+        timer = threading.Thread(target=canceller)
+        timer.start()
+    failed = None
+    try:
+        cur.execute(sql)
+        cur.fetchall()
+    except psycopg2.Error as e:
+        failed = e
+    if timer is not None:
+        timer.join()
+    cur.execute("SET statement_timeout = 0")
+    mock_clear_faults()
+    if failed is not None and is_crash(failed):
+        problem("crashes", "resume: %s: %s" % (how, str(failed).strip()))
+        reconnect()
+        cur.execute("SET arxiv_fdw.resume_harvests = on")
+    return failed is not None
+
+
+def touch_some(rng, ref_ids, journaled_records, label, outsiders=(), category="cs.OS"):
+    """Changes a few papers: touches 1-4 of the list, from the part already
+    fetched and from the rest, and sometimes one outside it (which the touch
+    may bring in); sometimes a new version of one of the list, a new paper
+    of its category.  Datestamps move forward only (a touch to now or to
+    2026-06-2x, after the corpus; new versions and papers are dated now)."""
+    n = rng.randint(1, 4)
+    early = ref_ids[:journaled_records] or ref_ids
+    late = ref_ids[journaled_records:] or ref_ids
+    picks = [rng.choice(early)] + [rng.choice(late if i % 2 == 0 else ref_ids)
+                                    for i in range(n - 1)]
+    if outsiders and rng.random() < 0.5:
+        picks.append(rng.choice(outsiders))
+    for pid in picks:
+        spec = {"id": pid, "doi": "10.9999/%s.%d" % (label, rng.randint(0, 10 ** 6))}
+        if rng.random() < 0.3:
+            spec["time"] = "2026-06-%02dT%02d:00:00Z" % (rng.randint(22, 28), rng.randint(0, 23))
+        if rng.random() < 0.3:
+            spec["license"] = "http://creativecommons.org/licenses/by/4.0/"
+        mock("/oai/_mock/touch", spec)
+    resume["touched"] += len(picks)
+    done = list(picks)
+    if rng.random() < 0.3:
+        pid = rng.choice(ref_ids)
+        mock("/_mock/corpus", {"new_version": [{"id": pid, "comment": "revised " + label}]})
+        done.append("v:" + pid)
+        resume["touched"] += 1
+    if rng.random() < 0.3:
+        r = mock("/_mock/corpus", {"add_new": 1, "categories": [category]})
+        done.append("new:" + ",".join(r.get("ids", [])))
+        resume["touched"] += 1
+    return done
+
+
+def ordered_ids(table, where):
+    """The list's ids in harvest order (datestamp, then id), once each."""
+    seen, out = set(), []
+    for (pid,) in qall("SELECT id FROM oai.%s WHERE %s ORDER BY datestamp, id" % (table, where)):
+        if pid not in seen:
+            seen.add(pid)
+            out.append(pid)
+    return out
+
+
+def resume_trial(rng, n):
+    table, where, corpus_where, category = rng.choice(RESUME_LISTS)
+    page = rng.choice(RESUME_PAGES)
+    sql = "SELECT * FROM oai.%s WHERE %s" % (table, where)
+    mock_reset(corpus=True)
+    mock("/oai/_mock/config", {"records_limit": page})
+    cur.execute("SET arxiv_fdw.resume_harvests = off")
+    n0 = len(mock_log())
+    t0 = time.monotonic()
+    ids = ordered_ids(table, where)
+    full_pages = len(listrecords_since(n0))
+    per_page = (time.monotonic() - t0) / max(full_pages, 1)
+    idset = set(ids)
+    outsiders = sorted(r[0] for r in qall("SELECT id FROM corpus WHERE " + corpus_where)
+                       if r[0] not in idset)
+    resume["trials"] += 1
+    label = "resume %d: %s WHERE %s, pages of %d (%d pages)" % (n, table, where, page, full_pages)
+    if journal_files():
+        resume_problem("leftover", "%s: journals before the trial: %s" % (label, journal_files()))
+    cur.execute("SET arxiv_fdw.resume_harvests = on")
+    steps = []
+    # first interruption: any page, mostly not the first
+    how = rng.choice(RESUME_HOW)
+    skip = rng.randint(0, max(full_pages - 1, 0)) if rng.random() < 0.15 else \
+        rng.randint(1, max(full_pages - 1, 1))
+    n1 = len(mock_log())
+    hit = interrupt(sql, how, skip, per_page)
+    got_pages = len([r for r in listrecords_since(n1) if not r.get("fault")])
+    resume["interruptions"] += hit
+    resume["missed"] += not hit
+    jf = journal_files()
+    resume["journaled"] += sum(jf.values())
+    steps.append("%s at page %d: %s, %d journaled" % (how, skip + 1, "interrupted" if hit else
+                                                       "finished", sum(jf.values())))
+    if not hit and jf:
+        resume_problem("leftover", "%s: a complete harvest left journals %s" % (label, jf))
+    if rng.random() < 0.8:
+        picks = touch_some(rng, ids, got_pages * page, "t%d" % n, outsiders, category)
+        steps.append("touched %s" % ",".join(picks))
+    # sometimes the resumed scan is interrupted too
+    if hit and rng.random() < 0.35:
+        how2 = rng.choice(RESUME_HOW)
+        skip2 = rng.randint(0, 2)
+        hit2 = interrupt(sql, how2, skip2, per_page)
+        resume["interruptions"] += hit2
+        resume["missed"] += not hit2
+        jf2 = journal_files()
+        steps.append("then %s at page %d: %s, %d journaled" % (how2, skip2 + 1, "interrupted" if hit2
+                                                               else "finished", sum(jf2.values())))
+        if rng.random() < 0.6:
+            picks = touch_some(rng, ids, got_pages * page, "u%d" % n, outsiders, category)
+            steps.append("touched %s" % ",".join(picks))
+    if rng.random() < 0.3:
+        # another session of the same role resumes (and fetches ListSets)
+        reconnect()
+        cur.execute("SET arxiv_fdw.resume_harvests = on")
+        steps.append("new session")
+    n2 = len(mock_log())
+    try:
+        resumed = rows_of(sql)
+    except psycopg2.Error as e:
+        if is_crash(e):
+            problem("crashes", "%s: %s" % (label, str(e).strip()))
+            reconnect()
+        resume["failed"] += 1
+        problem("unexpected_fail", "%s: the resumed scan failed: %s [%s]"
+                % (label, str(e).strip(), "; ".join(steps)))
+        cur.execute("SET arxiv_fdw.resume_harvests = on")
+        rows_of(sql)        # let a good scan remove the journal
+        return
+    resumed_requests = len(listrecords_since(n2))
+    leftover = journal_files()
+    cur.execute("SET arxiv_fdw.resume_harvests = off")
+    n3 = len(mock_log())
+    fresh = rows_of(sql)
+    fresh_requests = len(listrecords_since(n3))
+    resume["full_requests"] += fresh_requests
+    resume["resumed_requests"] += resumed_requests
+    bad = []
+    if resumed != fresh:
+        a, b = set(resumed), set(fresh)
+        bad.append("%d rows, uninterrupted %d; only resumed: %s; only uninterrupted: %s"
+                   % (len(resumed), len(fresh),
+                      [x[:60] for x in sorted(a - b)][:4], [x[:60] for x in sorted(b - a)][:4]))
+        if len(set(resumed)) != len(resumed):
+            bad.append("duplicate rows")
+        resume_problem("wrong", "%s: %s [%s]" % (label, "; ".join(bad), "; ".join(steps)))
+    if leftover:
+        resume_problem("leftover", "%s: journals left after the resumed scan: %s" % (label, leftover))
+    if resumed_requests > fresh_requests:
+        resume_problem("more_requests", "%s: the resumed scan made %d ListRecords requests, an "
+                       "uninterrupted one %d [%s]" % (label, resumed_requests, fresh_requests,
+                                                       "; ".join(steps)))
+    if VERBOSE or bad:
+        print("  %-100s %s; resumed %d rows in %d requests, uninterrupted %d in %d"
+              % (label, "; ".join(steps), len(resumed), resumed_requests, len(fresh),
+                 fresh_requests), flush=True)
+
+
+def cache_snapshot(name, cols):
+    return sorted(r[0] for r in qall("SELECT ROW(%s)::text FROM %s" % (cols, name)))
+
+
+def cache_trial(table):
+    """create_cache / refresh_cache of an OAI-PMH table failing mid-harvest,
+    then resuming."""
+    where = "category = 'cs.OS' AND datestamp >= '2026-01-01'"
+    name = "resume_cache_" + table
+    cols = q1("SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
+              "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+              "AND attname <> 'category'",       # a filter: not a column of the cache
+              ("oai." + table,))[0]
+    src = "SELECT %s FROM oai.%s WHERE %s" % (cols, table, where)
+    label = "resume cache of %s" % table
+    ext = q1("SELECT extnamespace::regnamespace::text FROM pg_extension "
+             "WHERE extname = 'arxiv_fdw'")[0]
+    resume["cache_trials"] += 1
+    mock_reset(corpus=True)
+    mock("/oai/_mock/config", {"records_limit": 25})
+    cur.execute("SET arxiv_fdw.resume_harvests = off")
+    if q1("SELECT to_regclass(%s) IS NOT NULL", (name,))[0]:
+        cur.execute("SELECT %s.drop_cache(%%s)" % ext, (name,))
+    ids = ordered_ids(table, where)
+    n0 = len(mock_log())
+    fresh = sorted(r[0] for r in qall("SELECT ROW(%s)::text FROM (%s) t" % (cols, src)))
+    full_requests = len(listrecords_since(n0))
+
+    def failing(call, skip):
+        mock_fault({"kind": "status", "status": 503, "retry_after": 0,
+                    "match": "verb=ListRecords", "skip": skip, "count": MAX_RETRIES + 1})
+        try:
+            cur.execute(call, (name,))
+            ok = True
+        except psycopg2.Error as e:
+            ok = False
+            if is_crash(e):
+                problem("crashes", "%s: %s" % (label, str(e).strip()))
+                reconnect()
+        mock_clear_faults()
+        return ok
+
+    def check(what, want):
+        got = cache_snapshot(name, cols)
+        if got != want:
+            a, b = set(got), set(want)
+            resume["cache_wrong"] += 1
+            resume["wrong"] += 1
+            problem("wrong", "%s, %s: %d rows, expected %d; only in the cache: %s; missing: %s"
+                    % (label, what, len(got), len(want), [x[:60] for x in sorted(a - b)][:4],
+                       [x[:60] for x in sorted(b - a)][:4]))
+
+    create = "SELECT %s.create_cache(%%s, 'oai.%s', $$%s$$)" % (ext, table, where)
+    refresh = "SELECT * FROM %s.refresh_cache(%%s, true)" % ext
+    if failing(create, 3):
+        problem("wrong", "%s: create_cache succeeded despite the faults" % label)
+    if q1("SELECT to_regclass(%s) IS NOT NULL", (name,))[0]:
+        problem("partial", "%s: the cache exists after a failed create_cache" % label)
+    journaled = sum(journal_files().values())
+    picks = touch_some(random.Random(1), ids, 3 * 25, "c1")
+    n1 = len(mock_log())
+    cur.execute(create, (name,))
+    created_requests = len(listrecords_since(n1))
+    fresh = sorted(r[0] for r in qall("SELECT ROW(%s)::text FROM (%s) t" % (cols, src)))
+    check("created after an interrupted create", fresh)
+    before = cache_snapshot(name, cols)
+    touch_some(random.Random(2), ids, 4 * 25, "c2")
+    if failing(refresh, 4):
+        problem("wrong", "%s: refresh_cache succeeded despite the faults" % label)
+    check("after a failed full refresh", before)
+    touch_some(random.Random(3), ids, 2 * 25, "c3")
+    n2 = len(mock_log())
+    cur.execute(refresh, (name,))
+    refreshed_requests = len(listrecords_since(n2))
+    fresh = sorted(r[0] for r in qall("SELECT ROW(%s)::text FROM (%s) t" % (cols, src)))
+    check("refreshed after an interrupted refresh", fresh)
+    if journal_files():
+        resume_problem("leftover", "%s: journals left: %s" % (label, journal_files()))
+    for what, n in (("create", created_requests), ("refresh", refreshed_requests)):
+        if n >= full_requests:
+            resume_problem("more_requests", "%s: the resumed %s made %d ListRecords requests, a "
+                           "full harvest %d" % (label, what, n, full_requests))
+    resume["full_requests"] += 2 * full_requests
+    resume["resumed_requests"] += created_requests + refreshed_requests
+    print("  %s: %d journaled pages, resumed create %d requests, resumed full refresh %d, "
+          "a full harvest %d" % (label, journaled, created_requests, refreshed_requests,
+                                 full_requests), flush=True)
+    cur.execute("SELECT %s.drop_cache(%%s)" % ext, (name,))
+
+
+if "6" in PARTS:
+    print("\npart 6: interrupted OAI-PMH harvests resume (seed %d, %d trials)"
+          % (RESUME_SEED, RESUME_TRIALS), flush=True)
+    t_part = time.monotonic()
+    rng = random.Random(RESUME_SEED)
+    for n in range(1, RESUME_TRIALS + 1):
+        resume_trial(rng, n)
+    for table in ("oai_papers", "oai_versions"):
+        cache_trial(table)
+    cur.execute("RESET arxiv_fdw.resume_harvests")
+    mock_reset(corpus=True)
+    print("  %d trials, %d interruptions (%d missed: the scan finished first), %d pages "
+          "journaled, %d papers changed, in %.0f s"
+          % (resume["trials"], resume["interruptions"], resume["missed"], resume["journaled"],
+             resume["touched"], time.monotonic() - t_part), flush=True)
+
+# ---------------------------------------------------------------------------
 # Crashes
 # ---------------------------------------------------------------------------
 try:
@@ -1235,11 +1622,22 @@ print("hostile: structure broken%6d" % figures["structure"])
 print("hostile: wrong rows      %6d" % figures["hostile_wrong"])
 print("hostile: OAI-PMH queries %6d  (category and id values; counted in the two lines above)"
       % figures["oai_hostile"])
+if "6" in PARTS:
+    print("resume: trials           %6d  (%d interruptions, %d paper changes; + %d cache trials)"
+          % (resume["trials"], resume["interruptions"], resume["touched"], resume["cache_trials"]))
+    print("resume: wrong results    %6d  (counted in wrong results above)" % resume["wrong"])
+    print("resume: journals left    %6d" % resume["leftover"])
+    print("resume: more requests    %6d  (resumed scans asking more than an uninterrupted one)"
+          % resume["more_requests"])
+    print("resume: requests         %6d  resumed vs %d uninterrupted (%d saved)"
+          % (resume["resumed_requests"], resume["full_requests"],
+             resume["full_requests"] - resume["resumed_requests"]))
 print("fault-free vs corpus     %6d mismatches" % figures["ref_mismatch"])
 print("skipped: mock failed     %6d  (requests the mock itself could not handle)"
       % figures["mock_limit"])
 bad = sum(figures[k] for k in ("wrong", "crashes", "unclear", "partial", "unexpected_fail",
-                               "structure", "hostile_wrong", "ref_mismatch"))
+                               "structure", "hostile_wrong", "ref_mismatch", "resume_leftover",
+                               "resume_requests"))
 if problems:
     print("\nproblems:")
     for p in problems:

@@ -3,11 +3,14 @@
 # every fault the mock can inject, at several counts around max_retries and
 # on several kinds of query, then hostile strings in every pushed-down qual;
 # the same for the OAI-PMH tables (faults at the first page, a later page,
-# GetRecord and ListSets; hostile category and id values).
+# GetRecord and ListSets; hostile category and id values); and OAI-PMH
+# harvests interrupted at random pages, with papers changed meanwhile, that
+# must resume to exactly the rows of an uninterrupted harvest (part 6, fixed
+# seed RESUME_SEED; also create_cache / refresh_cache failing part-way).
 # Prints: faults injected, queries run, wrong results, crashes, unclear
 # errors (and a few more figures); exits 1 if any of those is not 0.
 # See test/fault/campaign.py for what is checked.  VERBOSE=1 prints each trial.
-# About 6-8 minutes.
+# About 7-9 minutes.
 source "$(dirname "$0")/../shell/lib/common.bash"
 T_NAME=fault-campaign
 
