@@ -188,14 +188,30 @@ SELECT count(*) AS journaled_pages
        LATERAL pg_ls_dir('arxiv_fdw/oai_journal/' || d) f
  WHERE f LIKE '%.xml';
 -- a paper of the first page changes meanwhile
-\! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/resumed", "time": "2026-06-25T10:00:00Z"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
+\! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/resumed"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
 CREATE TEMP TABLE os_resumed AS SELECT * FROM oai_papers WHERE category = 'cs.OS';
-\! python3 test/mock/mockctl requests verb set from resumptionToken | sed 's/resumptionToken=[^ ]*/resumptionToken=.../' | uniq -c
+\! python3 test/mock/mockctl requests verb set from resumptionToken | sed 's/resumptionToken=[^ ]*/resumptionToken=.../; /ListIdentifiers/s/from=[0-9-]*/from=(the day the journal started)/' | uniq -c
 SELECT (SELECT count(*) FROM os_whole) AS whole, (SELECT count(*) FROM os_resumed) AS resumed,
        (SELECT count(DISTINCT id) FROM os_resumed) AS ids,
        (SELECT array_agg(id) FROM (TABLE os_whole EXCEPT TABLE os_resumed) d) AS changed_from,
        (SELECT array_agg(id || ' ' || doi) FROM (TABLE os_resumed EXCEPT TABLE os_whole) d) AS changed_to;
 -- complete: the journal is gone
+SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
+-- a window in the past: a paper of a journaled page that changes meanwhile
+-- leaves it (its datestamp moves to today), and the resumed scan leaves it
+-- out too, as a fresh one does (arXiv is asked which papers changed since
+-- the journal started)
+\! python3 test/mock/mockctl reset
+\! curl -s -o /dev/null -X POST -d '{"records_limit": 25}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
+SELECT count(*), count(*) FILTER (WHERE id = '2508.07948') AS the_paper
+  FROM oai_papers WHERE datestamp BETWEEN '2026-06-10' AND '2026-06-12';
+\! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 1, "count": 3}'
+SELECT count(*) FROM oai_papers WHERE datestamp BETWEEN '2026-06-10' AND '2026-06-12';
+\! curl -s -o /dev/null -X POST -d '{"id": "2508.07948", "doi": "10.1234/moved"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id FROM oai_papers WHERE datestamp BETWEEN '2026-06-10' AND '2026-06-12';
+SELECT count(*), count(*) FILTER (WHERE id = '2508.07948') AS the_paper
+  FROM oai_papers WHERE datestamp BETWEEN '2026-06-10' AND '2026-06-12';
 SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
 -- a journal page that cannot be read (a disk that lost part of it) fails
 -- the scan and the journal is removed: the next one starts afresh

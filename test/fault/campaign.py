@@ -1338,8 +1338,11 @@ def touch_some(rng, ref_ids, journaled_records, label, outsiders=(), category="c
     """Changes a few papers: touches 1-4 of the list, from the part already
     fetched and from the rest, and sometimes one outside it (which the touch
     may bring in); sometimes a new version of one of the list, a new paper
-    of its category.  Datestamps move forward only (a touch to now or to
-    2026-06-2x, after the corpus; new versions and papers are dated now)."""
+    of its category.  Every change is dated now, as on arXiv: a change made
+    after a page was fetched carries a datestamp of that day or later, which
+    is what a resumed scan relies on to tell a journaled paper changed since
+    (a touch dated 2026-06-2x, after the corpus but before today, would be a
+    change arXiv cannot make)."""
     n = rng.randint(1, 4)
     early = ref_ids[:journaled_records] or ref_ids
     late = ref_ids[journaled_records:] or ref_ids
@@ -1349,8 +1352,6 @@ def touch_some(rng, ref_ids, journaled_records, label, outsiders=(), category="c
         picks.append(rng.choice(outsiders))
     for pid in picks:
         spec = {"id": pid, "doi": "10.9999/%s.%d" % (label, rng.randint(0, 10 ** 6))}
-        if rng.random() < 0.3:
-            spec["time"] = "2026-06-%02dT%02d:00:00Z" % (rng.randint(22, 28), rng.randint(0, 23))
         if rng.random() < 0.3:
             spec["license"] = "http://creativecommons.org/licenses/by/4.0/"
         mock("/oai/_mock/touch", spec)
