@@ -190,7 +190,7 @@ SELECT count(*) AS journaled_pages
 -- a paper of the first page changes meanwhile
 \! curl -s -o /dev/null -X POST -d '{"id": "0706.1534", "doi": "10.1234/resumed"}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/touch
 CREATE TEMP TABLE os_resumed AS SELECT * FROM oai_papers WHERE category = 'cs.OS';
-\! python3 test/mock/mockctl requests verb set from resumptionToken | sed 's/resumptionToken=[^ ]*/resumptionToken=.../; /ListIdentifiers/s/from=[0-9-]*/from=(the day the journal started)/' | uniq -c
+\! python3 test/mock/mockctl requests verb set from resumptionToken | sed 's/resumptionToken=[^ ]*/resumptionToken=.../; /ListIdentifiers/s/from=[0-9-]*/from=(the day before the journal started)/' | uniq -c
 SELECT (SELECT count(*) FROM os_whole) AS whole, (SELECT count(*) FROM os_resumed) AS resumed,
        (SELECT count(DISTINCT id) FROM os_resumed) AS ids,
        (SELECT array_agg(id) FROM (TABLE os_whole EXCEPT TABLE os_resumed) d) AS changed_from,

@@ -206,6 +206,7 @@ typedef struct ClassifyContext
 } ClassifyContext;
 
 static List *translate_clause(ClassifyContext *cx, Expr *clause, bool toplevel);
+static List *translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel);
 
 static List *
 make_leaf(ClassifyContext *cx, CondTag tag, Expr *value, ValueMode mode,
@@ -434,56 +435,39 @@ translate_equality(ClassifyContext *cx, ArxivField field, Expr *value,
 	return make_unknown();
 }
 
-static List *
-translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
+/*
+ * The operands of a binary operator as column op value, with the
+ * commutator if it was written value op column; false unless one side is
+ * a column with a field and the other a value known when the scan starts.
+ */
+static bool
+column_first(ClassifyContext *cx, OpExpr *op, Expr **left, Expr **right,
+			 Oid *opno)
 {
-	Expr	   *left;
-	Expr	   *right;
-	Oid			opno = op->opno;
-	ArxivField field;
-	DateOp		dop;
-	int			pmode;
-
 	if (list_length(op->args) != 2)
-		return make_unknown();
-	left = linitial(op->args);
-	right = lsecond(op->args);
-	if (column_field(cx, left) == AF_NONE)
+		return false;
+	*left = linitial(op->args);
+	*right = lsecond(op->args);
+	*opno = op->opno;
+	if (column_field(cx, *left) == AF_NONE)
 	{
-		/* value op column: use the commutator */
-		Expr	   *tmp = left;
+		Expr	   *tmp = *left;
 
-		left = right;
-		right = tmp;
-		opno = get_commutator(opno);
-		if (!OidIsValid(opno))
-			return make_unknown();
+		*left = *right;
+		*right = tmp;
+		*opno = get_commutator(*opno);
+		if (!OidIsValid(*opno))
+			return false;
 	}
-	field = column_field(cx, left);
-	if (field == AF_NONE || !is_runtime_constant(cx, right))
-		return make_unknown();
+	return column_field(cx, *left) != AF_NONE && is_runtime_constant(cx, *right);
+}
 
-	if (is_text_equality(opno))
-		return translate_equality(cx, field, right, toplevel);
-	if (get_opcode(opno) == F_TEXTNE)
-	{
-		/* the planner writes NOT (a = b) as a <> b */
-		List	   *eq = translate_equality(cx, field, right, false);
-
-		if (NODE_TAG(eq) == CT_UNKNOWN)
-			return eq;
-		return list_make2(makeInteger(CT_NOT), eq);
-	}
-
-	if ((field == AF_PUBLISHED || (field == AF_UPDATED && toplevel)) &&
-		date_operator(opno, &dop))
-		return lappend(make_leaf(cx, field == AF_PUBLISHED ? CT_DATE : CT_UPDATED,
-								 right, VM_SCALAR,
-								 field == AF_PUBLISHED ? LF_SOLID : 0, dop),
-					   makeInteger(exprType((Node *) right)));
-
-	if (field == AF_VERSION && toplevel && get_opcode(opno) == F_INT4EQ)
-		return make_leaf(cx, CT_VERSION, right, VM_SCALAR, LF_EXACT, 0);
+/* column LIKE/ILIKE/~/~* value (and category NOT LIKE), as arXiv can take them */
+static List *
+translate_pattern(ClassifyContext *cx, OpExpr *op, ArxivField field, Oid opno,
+				  Expr *left, Expr *right)
+{
+	int			pmode;
 
 	if (field == AF_CATEGORY && get_opcode(opno) == F_TEXTNLIKE &&
 		OidIsValid(get_negator(opno)))
@@ -533,6 +517,44 @@ translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
 						 solid ? LF_SOLID : 0, field);
 	}
 	return make_unknown();
+}
+
+static List *
+translate_opexpr(ClassifyContext *cx, OpExpr *op, bool toplevel)
+{
+	Expr	   *left;
+	Expr	   *right;
+	Oid			opno;
+	ArxivField field;
+	DateOp		dop;
+
+	if (!column_first(cx, op, &left, &right, &opno))
+		return make_unknown();
+	field = column_field(cx, left);
+
+	if (is_text_equality(opno))
+		return translate_equality(cx, field, right, toplevel);
+	if (get_opcode(opno) == F_TEXTNE)
+	{
+		/* the planner writes NOT (a = b) as a <> b */
+		List	   *eq = translate_equality(cx, field, right, false);
+
+		if (NODE_TAG(eq) == CT_UNKNOWN)
+			return eq;
+		return list_make2(makeInteger(CT_NOT), eq);
+	}
+
+	if ((field == AF_PUBLISHED || (field == AF_UPDATED && toplevel)) &&
+		date_operator(opno, &dop))
+		return lappend(make_leaf(cx, field == AF_PUBLISHED ? CT_DATE : CT_UPDATED,
+								 right, VM_SCALAR,
+								 field == AF_PUBLISHED ? LF_SOLID : 0, dop),
+					   makeInteger(exprType((Node *) right)));
+
+	if (field == AF_VERSION && toplevel && get_opcode(opno) == F_INT4EQ)
+		return make_leaf(cx, CT_VERSION, right, VM_SCALAR, LF_EXACT, 0);
+
+	return translate_pattern(cx, op, field, opno, left, right);
 }
 
 /*
@@ -1025,6 +1047,111 @@ local_expression(ClassifyContext *cx, Expr *clause)
 }
 
 /*
+ * Translate each clause into a condition tree; CT_UNKNOWN for those arXiv
+ * cannot take (and for join clauses other than join keys).  Returns the
+ * trees, one a clause of "all", and appends the others to pd->pushed.
+ */
+static List *
+translate_clauses(ClassifyContext *cx, List *all, int nrestrictions,
+				  ArxivPushdown *pd)
+{
+	List	   *trees = NIL;
+	ListCell   *lc;
+
+	foreach(lc, all)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		int			nexprs = list_length(cx->exprs);
+		List	   *tree;
+
+		cx->allow_outer = foreach_current_index(lc) >= nrestrictions;
+		tree = translate_clause(cx, ri->clause, true);
+		if (cx->allow_outer && !is_join_key(tree, false))
+		{
+			cx->exprs = list_truncate(cx->exprs, nexprs);
+			tree = make_unknown();
+		}
+		trees = lappend(trees, tree);
+		if (NODE_TAG(tree) != CT_UNKNOWN)
+			pd->pushed = lappend(pd->pushed, tree);
+	}
+	pd->exprs = cx->exprs;
+	return trees;
+}
+
+/*
+ * Run the request builder over the values known at plan time (the Consts;
+ * the others are placeholders): which pushed trees are exact, whether the
+ * request restricts the search, and what is left for execution to judge.
+ * Returns exact[], one a pushed tree.
+ */
+static bool *
+judge_pushed(ClassifyContext *cx, const char *table_query, ArxivRequest *req,
+			 ArxivPushdown *pd)
+{
+	int			nvalues = list_length(cx->exprs);
+	Datum	   *values = palloc0(sizeof(Datum) * (nvalues + 1));
+	bool	   *isnull = palloc0(sizeof(bool) * (nvalues + 1));
+	bool	   *known = palloc0(sizeof(bool) * (nvalues + 1));
+	bool	   *exact = palloc0(sizeof(bool) * (list_length(pd->pushed) + 1));
+	ListCell   *lc;
+
+	foreach(lc, cx->exprs)
+	{
+		Const	   *c = (Const *) lfirst(lc);
+		int			i = foreach_current_index(lc);
+
+		if (IsA(c, Const))
+		{
+			known[i] = true;
+			values[i] = c->constvalue;
+			isnull[i] = c->constisnull;
+		}
+	}
+	pd->restricts = arxiv_build_request(pd->pushed, values, isnull, known,
+										table_query, req, exact);
+
+	/*
+	 * With values computed at execution, what the plan cannot judge for every
+	 * value is decided at execution start, by the same builder with the
+	 * values known (see scan.c, compute_request): the plan is allowed
+	 * when the request may restrict the search for some values, and a
+	 * filter-column condition that is inexact for some values and cannot be
+	 * checked by PostgreSQL is refused then, for the values that make it so.
+	 */
+	for (int i = 0; i < nvalues; i++)
+		pd->deferred |= !known[i];
+	if (pd->deferred)
+		pd->may_restrict = pd->restricts ||
+			arxiv_request_may_restrict(pd->pushed, values, isnull, known,
+									   table_query);
+	else
+		pd->may_restrict = pd->restricts;
+	return exact;
+}
+
+/*
+ * A clause PostgreSQL cannot check (a filter column's condition) and that
+ * is not known to be exact: refused now when the constants make it inexact
+ * (unless the request matches nothing, when there is nothing to check), or
+ * judged at execution, with no recheck: refused then unless the values make
+ * it exact or the request match nothing.  A condition that cannot be sent
+ * at all is pushed as an inexact TRUE for that purpose.
+ */
+static void
+place_uncheckable(ArxivPushdown *pd, List *tree, int idx, bool impossible)
+{
+	if (!pd->deferred && !impossible)
+		arxiv_report_inexact_filter();
+	if (idx < 0)
+	{
+		idx = list_length(pd->pushed);
+		pd->pushed = lappend(pd->pushed, tree);
+	}
+	pd->exact_trees = lappend_int(pd->exact_trees, idx);
+}
+
+/*
  * Split the restriction clauses and the join clauses of a parameterized
  * path (RestrictInfos) into those sent to arXiv (as condition trees) and
  * those PostgreSQL must evaluate (pushed but inexact ones included), with
@@ -1046,12 +1173,7 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 {
 	ClassifyContext cx = {baserel, fields, false, NIL};
 	List	   *all = list_concat_copy(clauses, join_clauses);
-	List	   *trees = NIL;
-	int			nvalues;
-	int			npushed;
-	Datum	   *values;
-	bool	   *isnull;
-	bool	   *known;
+	List	   *trees;
 	bool	   *exact;
 	ArxivRequest req;
 	ListCell   *lc;
@@ -1059,65 +1181,9 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 	int			i = 0;
 
 	memset(pd, 0, sizeof(ArxivPushdown));
-	foreach(lc, all)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		int			nexprs = list_length(cx.exprs);
-		List	   *tree;
+	trees = translate_clauses(&cx, all, list_length(clauses), pd);
+	exact = judge_pushed(&cx, table_query, &req, pd);
 
-		cx.allow_outer = foreach_current_index(lc) >= list_length(clauses);
-		tree = translate_clause(&cx, ri->clause, true);
-		if (cx.allow_outer && !is_join_key(tree, false))
-		{
-			cx.exprs = list_truncate(cx.exprs, nexprs);
-			tree = make_unknown();
-		}
-		trees = lappend(trees, tree);
-		if (NODE_TAG(tree) != CT_UNKNOWN)
-			pd->pushed = lappend(pd->pushed, tree);
-	}
-	pd->exprs = cx.exprs;
-
-	/* the builder judges, with the values known now */
-	nvalues = list_length(cx.exprs);
-	npushed = list_length(pd->pushed);
-	values = palloc0(sizeof(Datum) * (nvalues + 1));
-	isnull = palloc0(sizeof(bool) * (nvalues + 1));
-	known = palloc0(sizeof(bool) * (nvalues + 1));
-	exact = palloc0(sizeof(bool) * (npushed + 1));
-	foreach(lc, cx.exprs)
-	{
-		Const	   *c = (Const *) lfirst(lc);
-
-		if (IsA(c, Const))
-		{
-			known[i] = true;
-			values[i] = c->constvalue;
-			isnull[i] = c->constisnull;
-		}
-		i++;
-	}
-	pd->restricts = arxiv_build_request(pd->pushed, values, isnull, known,
-										table_query, &req, exact);
-
-	/*
-	 * With values computed at execution, what the plan cannot judge for every
-	 * value is decided at execution start, by the same builder with the
-	 * values known (see scan.c, compute_request): the plan is allowed
-	 * when the request may restrict the search for some values, and a
-	 * filter-column condition that is inexact for some values and cannot be
-	 * checked by PostgreSQL is refused then, for the values that make it so.
-	 */
-	for (i = 0; i < nvalues; i++)
-		pd->deferred |= !known[i];
-	if (pd->deferred)
-		pd->may_restrict = pd->restricts ||
-			arxiv_request_may_restrict(pd->pushed, values, isnull, known,
-									   table_query);
-	else
-		pd->may_restrict = pd->restricts;
-
-	i = 0;
 	forboth(lc, all, lc2, trees)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
@@ -1134,31 +1200,14 @@ arxiv_classify_conditions(RelOptInfo *baserel, ArxivField *fields,
 				pd->recheck_trees = lappend_int(pd->recheck_trees, idx);
 			}
 			pd->exact_trees = lappend_int(pd->exact_trees, idx);
-			continue;
 		}
-		if (expr == NULL)
+		else if (expr == NULL)
+			place_uncheckable(pd, tree, idx, req.impossible);
+		else
 		{
-			/* nothing to check when the request matches nothing */
-			if (!pd->deferred && !req.impossible)
-				arxiv_report_inexact_filter();
-
-			/*
-			 * Judged at execution, with no recheck: refused then unless the
-			 * values make it exact, or make the request match nothing (as
-			 * the constants already do when nothing is deferred).  A
-			 * condition that cannot be sent at all is pushed as an inexact
-			 * TRUE for that purpose.
-			 */
-			if (!is_pushed)
-			{
-				idx = list_length(pd->pushed);
-				pd->pushed = lappend(pd->pushed, tree);
-			}
-			pd->exact_trees = lappend_int(pd->exact_trees, idx);
-			continue;
+			pd->local = lappend(pd->local, ri);
+			pd->local_exprs = lappend(pd->local_exprs, expr);
 		}
-		pd->local = lappend(pd->local, ri);
-		pd->local_exprs = lappend(pd->local_exprs, expr);
 	}
 }
 

@@ -18,10 +18,11 @@
  *											greatest datestamp so far (hex)
  *
  * How a later scan of the same role and first request resumes is decided
- * in oai_scan.c (resume_listing): it asks only for what is dated from the
- * journal's greatest datestamp on, then replays the journal's pages, newest
- * first, dropping the papers it has already returned.  The journal only
- * keeps pages.
+ * in oai_scan.c (resume_listing, probe_changes): it asks only for what is
+ * dated from the journal's greatest datestamp on, then which papers changed
+ * since the journal started, then replays the journal's pages, newest
+ * first, dropping the papers it has already returned and those changed
+ * since.  The journal only keeps pages, and when it started.
  *
  * A journal is abandoned after OAI_JOURNAL_MAX_AGE; a scan that reaches the
  * end of its harvest removes the journals of its lists.  The request file

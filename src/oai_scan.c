@@ -990,14 +990,18 @@ judge_attempt(OaiScanState *ss, ArxivHttpResult *hr, AttemptResult *ar)
 	if (hr->status == 429 || hr->status >= 500 || hr->status == 403)
 	{
 		ar->delta.errors_http = 1;
-		return attempt_result(ar, ATTEMPT_RETRY, ERRCODE_FDW_ERROR,
-							  psprintf("HTTP status %ld.", hr->status));
+		return attempt_result(ar, ATTEMPT_RETRY,
+							  ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
+							  psprintf("The server answered with HTTP status %ld.",
+									   hr->status));
 	}
 	if (hr->status != 200)
 	{
 		ar->delta.errors_http = 1;
-		return attempt_result(ar, ATTEMPT_FAIL, ERRCODE_FDW_ERROR,
-							  psprintf("HTTP status %ld.", hr->status));
+		return attempt_result(ar, ATTEMPT_FAIL,
+							  ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
+							  psprintf("The server answered with HTTP status %ld.",
+									   hr->status));
 	}
 	if (ss->parse_status != OAI_OK)
 	{
@@ -1585,8 +1589,12 @@ harvest_page(ForeignScanState *node, OaiScanState *ss)
 	{
 		if (!ss->probed)
 		{
+			/*
+			 * a day early: our clock and arXiv's, or the zone of its
+			 * datestamps, may differ by hours
+			 */
 			probe_changes(node, ss,
-						  utc_day(time_t_to_timestamptz(oai_journal_started(ss->journal))));
+						  utc_day(time_t_to_timestamptz(oai_journal_started(ss->journal))) - 1);
 			ss->probed = true;
 		}
 		replay_page(node, ss);

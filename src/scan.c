@@ -380,9 +380,13 @@ read_id_source(ArxivScanState *ss)
 	return ids;
 }
 
+/*
+ * The value of a LIMIT or OFFSET expression; if_null when it is NULL.  A
+ * negative one fails with the executor's own error for that clause.
+ */
 static int64
 eval_row_count(ExprState *state, ExprContext *econtext, int64 if_null,
-			   int sqlstate, const char *clause)
+			   bool is_limit)
 {
 	bool		isnull;
 	Datum		value = ExecEvalExprSwitchContext(state, econtext, &isnull);
@@ -391,10 +395,14 @@ eval_row_count(ExprState *state, ExprContext *econtext, int64 if_null,
 	if (isnull)
 		return if_null;
 	count = DatumGetInt64(value);
+	if (count < 0 && is_limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
+				 errmsg("LIMIT must not be negative")));
 	if (count < 0)
 		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("%s must not be negative", clause)));
+				(errcode(ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE),
+				 errmsg("OFFSET must not be negative")));
 	return count;
 }
 
@@ -407,12 +415,8 @@ eval_row_count(ExprState *state, ExprContext *econtext, int64 if_null,
 static void
 compute_limit(ArxivScanState *ss, ExprContext *econtext)
 {
-	ss->limit_count = eval_row_count(ss->limit_count_state, econtext, -1,
-									 ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE,
-									 "LIMIT");
-	ss->limit_offset = eval_row_count(ss->limit_offset_state, econtext, 0,
-									  ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE,
-									  "OFFSET");
+	ss->limit_count = eval_row_count(ss->limit_count_state, econtext, -1, true);
+	ss->limit_offset = eval_row_count(ss->limit_offset_state, econtext, 0, false);
 	ss->emitted = 0;
 	if (ss->req.ids == NIL && ss->active_rechecks == NIL &&
 		ss->limit_offset < ARXIV_RESULT_WINDOW)

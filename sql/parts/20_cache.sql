@@ -595,8 +595,10 @@ BEGIN
         updated := NULL;
         deleted := NULL;
         requests := (@extschema@.session_stats()).requests - stats_before.requests;
+        -- the message says what failed, the detail why: keep both
         PERFORM @extschema@.catalog_record(cache, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                           error_sqlstate, error_message);
+                                           error_sqlstate,
+                                           concat_ws(': ', error_message, nullif(error_detail, '')));
     END;
 END;
 $$;
@@ -654,7 +656,8 @@ BEGIN
                 HINT = r.error_hint;
         END IF;
         RAISE WARNING 'refresh of cache % failed: %', cache_name, r.error_message
-            USING DETAIL = 'The cache was left unchanged and the error was recorded in arxiv_fdw.cache_status.';
+            USING DETAIL = concat_ws(' ', nullif(r.error_detail, ''),
+                                     'The cache was left unchanged and the error was recorded in arxiv_fdw.cache_status.');
         RETURN;
     END IF;
     inserted := r.inserted;

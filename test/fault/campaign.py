@@ -838,23 +838,23 @@ def body200(body, ctype="text/xml"):
     return {"kind": "status", "status": 200, "body": body, "content_type": ctype}
 
 
-HTTP_DETAIL = r"^HTTP status %d\.$"
+HTTP_DETAIL = r"^The server answered with HTTP status %d\.$"
 PARSE_DETAIL = r"^The response (is not well-formed XML|is XML, but not an OAI-PMH 2\.0 response)\.$"
 # kind: (fault spec, behaviour, SQLSTATE, detail pattern, error message pattern or None)
 # behaviour: RETRY, FAIL, OK, or "oai" (an OAI-PMH error: what it means
 # depends on where it comes, see oai_expect)
 OAI_FAULTS = [
     ("503 Retry-After 0 (CDN)", {"kind": "status", "status": 503, "retry_after": 0}, RETRY,
-     "HV000", HTTP_DETAIL % 503),
-    ("503", {"kind": "status", "status": 503}, RETRY, "HV000", HTTP_DETAIL % 503),
-    ("503 Retry-After 1", {"kind": "status", "status": 503, "retry_after": 1}, RETRY, "HV000",
+     "HV00N", HTTP_DETAIL % 503),
+    ("503", {"kind": "status", "status": 503}, RETRY, "HV00N", HTTP_DETAIL % 503),
+    ("503 Retry-After 1", {"kind": "status", "status": 503, "retry_after": 1}, RETRY, "HV00N",
      HTTP_DETAIL % 503),
-    ("429", {"kind": "status", "status": 429}, RETRY, "HV000", HTTP_DETAIL % 429),
-    ("500", {"kind": "status", "status": 500}, RETRY, "HV000", HTTP_DETAIL % 500),
-    ("502", {"kind": "status", "status": 502}, RETRY, "HV000", HTTP_DETAIL % 502),
-    ("403", {"kind": "status", "status": 403}, RETRY, "HV000", HTTP_DETAIL % 403),
-    ("404", {"kind": "status", "status": 404}, FAIL, "HV000", HTTP_DETAIL % 404),
-    ("400", {"kind": "status", "status": 400}, FAIL, "HV000", HTTP_DETAIL % 400),
+    ("429", {"kind": "status", "status": 429}, RETRY, "HV00N", HTTP_DETAIL % 429),
+    ("500", {"kind": "status", "status": 500}, RETRY, "HV00N", HTTP_DETAIL % 500),
+    ("502", {"kind": "status", "status": 502}, RETRY, "HV00N", HTTP_DETAIL % 502),
+    ("403", {"kind": "status", "status": 403}, RETRY, "HV00N", HTTP_DETAIL % 403),
+    ("404", {"kind": "status", "status": 404}, FAIL, "HV00N", HTTP_DETAIL % 404),
+    ("400", {"kind": "status", "status": 400}, FAIL, "HV00N", HTTP_DETAIL % 400),
     ("reset", {"kind": "reset"}, RETRY, "HV00N", r"connection to \S+ (failed|closed|was reset)"),
     ("slow 0.5 s (< timeout)", {"kind": "slow", "delay": 0.5}, OK, None, None),
     ("slow 4 s (> timeout)", {"kind": "slow", "delay": 4}, RETRY, "HV00N",

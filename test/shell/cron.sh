@@ -141,8 +141,8 @@ case "$run" in
 esac
 status=$(c_val "SELECT concat_ws(' / ', rows, last_refresh_kind, last_error, last_error_time IS NOT NULL)
                   FROM arxiv_fdw.cache_status WHERE name = '$S.dc'")
-# (the cause, HTTP status 503, is the error's detail, which cache_status does not keep)
-[ "$status" = "$dc_rows / create / could not fetch results from arXiv / t" ] ||
+# (cache_status keeps the message and, after a colon, the detail: the cause)
+[ "$status" = "$dc_rows / create / could not fetch results from arXiv: The server answered with HTTP status 503. / t" ] ||
 	t_fail "cache_status of $S.dc after the failed refresh: \"$status\""
 
 # unscheduling, and dropping a cache, remove the jobs
