@@ -220,22 +220,12 @@ set_error(AtomParser *p, AtomStatus status, bool stop_parser,
 static bool
 text_ok(AtomParser *p, SaxTextStatus st)
 {
-	switch (st)
-	{
-		case SAX_TEXT_OK:
-			return true;
-		case SAX_TEXT_POOL_FULL:
-			set_error(p, ATOM_ERR_LIMIT, true, "entry text exceeds %d bytes",
-					  ATOM_MAX_ENTRY_BYTES);
-			break;
-		case SAX_TEXT_STRING_TOO_LONG:
-			set_error(p, ATOM_ERR_LIMIT, true, "text field exceeds %d bytes",
-					  ATOM_MAX_FIELD_BYTES);
-			break;
-		case SAX_TEXT_OOM:
-			set_error(p, ATOM_ERR_OOM, true, "out of memory");
-			break;
-	}
+	char		msg[ATOM_ERRMSG_SIZE];
+
+	if (st == SAX_TEXT_OK)
+		return true;
+	set_error(p, st == SAX_TEXT_OOM ? ATOM_ERR_OOM : ATOM_ERR_LIMIT, true, "%s",
+			  sax_text_message(st, &p->pool, "entry", msg, sizeof(msg)));
 	return false;
 }
 

@@ -223,22 +223,12 @@ set_oom(OaiParser *p)
 static bool
 text_ok(OaiParser *p, SaxTextStatus st)
 {
-	switch (st)
-	{
-		case SAX_TEXT_OK:
-			return true;
-		case SAX_TEXT_POOL_FULL:
-			set_error(p, OAI_ERR_LIMIT, true, "record text exceeds %d bytes",
-					  OAI_MAX_RECORD_BYTES);
-			break;
-		case SAX_TEXT_STRING_TOO_LONG:
-			set_error(p, OAI_ERR_LIMIT, true, "text field exceeds %d bytes",
-					  OAI_MAX_FIELD_BYTES);
-			break;
-		case SAX_TEXT_OOM:
-			set_oom(p);
-			break;
-	}
+	char		msg[OAI_ERRMSG_SIZE];
+
+	if (st == SAX_TEXT_OK)
+		return true;
+	set_error(p, st == SAX_TEXT_OOM ? OAI_ERR_OOM : OAI_ERR_LIMIT, true, "%s",
+			  sax_text_message(st, &p->pool, "record", msg, sizeof(msg)));
 	return false;
 }
 

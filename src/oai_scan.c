@@ -108,12 +108,15 @@ typedef struct IdSet
 	int64		cap;
 } IdSet;
 
-/* A paper changed since a day, and its datestamp now (see probe_changes). */
-typedef struct ChangedId
+/*
+ * A packed id and a number: its index on the page (dedupe_page), or its
+ * datestamp now (probe_changes).  Sorted by key, then number.
+ */
+typedef struct KeyValue
 {
 	uint32		key;
-	DateADT		datestamp;
-} ChangedId;
+	int32		value;
+} KeyValue;
 
 /* old-style archives that can be packed (7 bits of the key) */
 #define ID_MAX_ARCHIVES		128
@@ -159,7 +162,7 @@ typedef struct OaiScanState
 	bool		live_done;		/* the list's live part is over: replay */
 	bool		probed;			/* what changed since it started is known */
 	List	   *journals;		/* every list's, removed at the end */
-	ChangedId  *changes;		/* sorted by key, in harvest_cxt */
+	KeyValue  *changes;		/* sorted by key, in harvest_cxt */
 	int64		nchanges;
 	int64		maxchanges;
 	DateADT		changes_from;	/* the day they are known from; NOBEGIN: none */
@@ -765,18 +768,18 @@ static void
 note_change(OaiScanState *ss, const OaiRecord *r)
 {
 	const char *id = r->id ? r->id : oai_identifier_to_id(r->identifier);
-	ChangedId	c;
+	KeyValue	c;
 
 	if (id == NULL || !id_key(ss, id, &c.key))
 		return;
-	if (!oai_datestamp_date(r->datestamp, &c.datestamp))
-		DATE_NOEND(c.datestamp);	/* no day: take it as changed */
+	if (!oai_datestamp_date(r->datestamp, &c.value))
+		DATE_NOEND(c.value);	/* no day: take it as changed */
 	if (ss->nchanges == ss->maxchanges)
 	{
 		ss->maxchanges = Max(1024, ss->maxchanges * 2);
 		ss->changes = ss->changes
-			? repalloc_huge(ss->changes, sizeof(ChangedId) * ss->maxchanges)
-			: MemoryContextAllocHuge(ss->harvest_cxt, sizeof(ChangedId) * ss->maxchanges);
+			? repalloc_huge(ss->changes, sizeof(KeyValue) * ss->maxchanges)
+			: MemoryContextAllocHuge(ss->harvest_cxt, sizeof(KeyValue) * ss->maxchanges);
 	}
 	ss->changes[ss->nchanges++] = c;
 }
@@ -1261,21 +1264,15 @@ idset_merge(IdSet *set, const uint32 *add, int64 m, MemoryContext cxt)
 	set->n += m;
 }
 
-typedef struct KeyIndex
-{
-	uint32		key;
-	int			index;
-} KeyIndex;
-
 static int
-key_index_cmp(const void *a, const void *b)
+key_value_cmp(const void *a, const void *b)
 {
-	const KeyIndex *x = a;
-	const KeyIndex *y = b;
+	const KeyValue *x = a;
+	const KeyValue *y = b;
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
+	return (x->value > y->value) - (x->value < y->value);
 }
 
 /*
@@ -1285,7 +1282,7 @@ key_index_cmp(const void *a, const void *b)
 static void
 dedupe_page(OaiScanState *ss)
 {
-	KeyIndex   *pairs = MemoryContextAlloc(ss->page_cxt, sizeof(KeyIndex) * Max(ss->nrecs, 1));
+	KeyValue   *pairs = MemoryContextAlloc(ss->page_cxt, sizeof(KeyValue) * Max(ss->nrecs, 1));
 	uint32	   *fresh = MemoryContextAlloc(ss->page_cxt, sizeof(uint32) * Max(ss->nrecs, 1));
 	int			m = 0;
 	int			nfresh = 0;
@@ -1296,17 +1293,17 @@ dedupe_page(OaiScanState *ss)
 		if (ss->recs[i].has_key)
 		{
 			pairs[m].key = ss->recs[i].key;
-			pairs[m++].index = i;
+			pairs[m++].value = i;
 		}
 	}
-	qsort(pairs, m, sizeof(KeyIndex), key_index_cmp);
+	qsort(pairs, m, sizeof(KeyValue), key_value_cmp);
 	for (int j = 0; j < m; j++)
 	{
 		if ((j > 0 && pairs[j].key == pairs[j - 1].key) ||
 			idset_contains(&ss->seen, pairs[j].key))
 		{
 			ss->duplicates++;
-			ss->recs[pairs[j].index].ntuples = 0;
+			ss->recs[pairs[j].value].ntuples = 0;
 		}
 		else
 			fresh[nfresh++] = pairs[j].key;
@@ -1395,17 +1392,6 @@ replay_feed(void *arg, const char *data, size_t len)
 	return ss->parse_status == OAI_OK;
 }
 
-static int
-changed_id_cmp(const void *a, const void *b)
-{
-	const ChangedId *x = a;
-	const ChangedId *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->datestamp > y->datestamp) - (x->datestamp < y->datestamp);
-}
-
 /*
  * Learn which papers changed since "from", and their datestamps now: a
  * ListIdentifiers of every set, without "until".  A journaled paper whose
@@ -1459,7 +1445,7 @@ probe_changes(ForeignScanState *node, OaiScanState *ss, DateADT from)
 		token = MemoryContextStrdup(ss->harvest_cxt, info->token);
 	}
 	if (ss->nchanges > 0)
-		qsort(ss->changes, ss->nchanges, sizeof(ChangedId), changed_id_cmp);
+		qsort(ss->changes, ss->nchanges, sizeof(KeyValue), key_value_cmp);
 	ss->changes_from = from;
 }
 
@@ -1482,7 +1468,7 @@ changed_since(OaiScanState *ss, uint32 key, DateADT *now)
 	}
 	if (lo == 0 || ss->changes[lo - 1].key != key)
 		return false;
-	*now = ss->changes[lo - 1].datestamp;
+	*now = ss->changes[lo - 1].value;
 	return true;
 }
 

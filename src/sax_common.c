@@ -386,3 +386,28 @@ sax_text_end(SaxTextPool *pool, size_t *offset)
 	return SAX_TEXT_OK;
 }
 
+/*
+ * The message for a failure of the pool: "what" names what its bound is
+ * for ("entry", "record").  Returns buf.
+ */
+const char *
+sax_text_message(SaxTextStatus st, const SaxTextPool *pool, const char *what,
+				 char *buf, size_t size)
+{
+	switch (st)
+	{
+		case SAX_TEXT_OK:
+			buf[0] = '\0';
+			break;
+		case SAX_TEXT_POOL_FULL:
+			snprintf(buf, size, "%s text exceeds %zu bytes", what, pool->max_bytes);
+			break;
+		case SAX_TEXT_STRING_TOO_LONG:
+			snprintf(buf, size, "text field exceeds %zu bytes", pool->max_string);
+			break;
+		case SAX_TEXT_OOM:
+			snprintf(buf, size, "out of memory");
+			break;
+	}
+	return buf;
+}

@@ -88,6 +88,8 @@ extern SaxTextStatus sax_text_append(SaxTextPool *pool, const char *s, size_t n)
 extern SaxTextStatus sax_text_append_attribute(SaxTextPool *pool,
 											   const char *s, const char *end);
 extern SaxTextStatus sax_text_end(SaxTextPool *pool, size_t *offset);
+extern const char *sax_text_message(SaxTextStatus st, const SaxTextPool *pool,
+									const char *what, char *buf, size_t size);
 extern void *sax_grow_array(void *array, int *capacity, int needed,
 							size_t elemsize);
 
