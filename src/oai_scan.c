@@ -1046,6 +1046,9 @@ fetch_attempt(ForeignScanState *node, OaiScanState *ss, const char *url,
 						hr.bytes)));
 	if (!hr.transport_error && !hr.too_large)
 		parse_body(ss);
+	/* only a list being journaled needs the body after the parse */
+	if (ss->journal == NULL)
+		drop_body(ss);
 	if (ss->record_error)
 		ReThrowError(ss->record_error);
 

@@ -1408,8 +1408,10 @@ def part6e(conn):
         t_off, t_on, (t_on / t_off - 1) * 100))
     say()
     say("Each journaled page is written and flushed once (the test cluster runs with fsync = off, so the "
-        "flush is not in these times); the resumed scan asks from the journal's last datestamp, so it "
-        "repeats at most that day's records.")
+        "flush is not in these times).  The resumed scan asks for the list from the journal's last "
+        "datestamp (repeating at most that day's records), then makes one ListIdentifiers request per page "
+        "of the papers changed anywhere on arXiv since the day before the journal started (here one), then "
+        "replays the journal: hence a target of the pages not journaled + 1.")
     say()
     return dict(requests=res_requests, left=left, same=resumed == whole and failed, gone=gone,
                 overhead=t_on / t_off - 1, mb_page=size / 1e6 / max(journaled, 1))
