@@ -1325,8 +1325,10 @@ dedupe_page(OaiScanState *ss)
  * it was then, and a paper changed since has a later datestamp.  So the
  * list is asked for again from that datestamp on only (what was left, and
  * what changed), and the journal's pages are replayed after that, the
- * newest first, dropping papers already returned: every paper comes once,
- * in the latest version fetched.  Going on from the journal's last token
+ * newest first, dropping papers already returned and those changed since
+ * their page was fetched (probe_changes): every paper comes once, in the
+ * latest version fetched, and only if it still belongs to the list, as in
+ * a fresh harvest.  Going on from the journal's last token
  * instead could skip papers: tokens are offsets, which shift as papers
  * change (oai-pmh.md), and the journal may be days old.
  */
