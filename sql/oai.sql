@@ -218,7 +218,9 @@ SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
 \! curl -s -o /dev/null -X POST -d '{"records_limit": 50}' http://127.0.0.1:${MOCK_PORT:-18089}/oai/_mock/config
 \! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 4, "count": 3}'
 SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
-\! for f in "$ARXIV_WORK"/data/arxiv_fdw/oai_journal/*/000003.*.xml; do truncate -s 3000 "$f"; done
+-- (the server's own shell, in its data directory, so that this works
+-- wherever psql runs)
+COPY (SELECT 1) TO PROGRAM 'truncate -s 3000 arxiv_fdw/oai_journal/*/000003.*.xml';
 SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
@@ -237,7 +239,7 @@ SET arxiv_fdw.resume_harvests = on;
 \! python3 test/mock/mockctl fault '{"kind": "status", "status": 503, "retry_after": 0, "match": "resumptionToken", "skip": 4, "count": 3}'
 SELECT count(*) FROM oai_papers WHERE category = 'cs.OS';
 SELECT count(*) AS journals FROM pg_ls_dir('arxiv_fdw/oai_journal');
-\! touch -d '8 days ago' "$ARXIV_WORK"/data/arxiv_fdw/oai_journal/*/request
+COPY (SELECT 1) TO PROGRAM 'touch -d "8 days ago" arxiv_fdw/oai_journal/*/request';
 \c -
 SET timezone = 'UTC';
 SET arxiv_fdw.resume_harvests = on;
